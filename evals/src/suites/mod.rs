@@ -1,0 +1,3 @@
+//! The evaluation suites, one module each.
+
+pub mod retrieval;

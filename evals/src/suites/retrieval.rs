@@ -1,0 +1,195 @@
+//! `retrieval:stackfaq`: FAQ retrieval with paraphrased user queries (Karan & Šnajder 2018,
+//! BEIR-style files built in shared/datasets/stackfaq). The corpus goes through the real ingest
+//! pipeline (an FAQ file, the embedded Qdrant engine in a fresh folder), then every query runs
+//! in each retrieval mode.
+
+use crate::metrics;
+use anyhow::{Context, Result};
+use charla_knowledge::Embedder;
+use charla_knowledge::index::edge::EdgeIndex;
+use charla_knowledge::index::{DenseLayout, IndexLayout, SearchMode};
+use charla_knowledge::ingest::{IngestOptions, Ingestor, NoProgress};
+use charla_knowledge::search::{SearchRequest, Searcher};
+use serde::{Deserialize, Serialize};
+use std::collections::{HashMap, HashSet};
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Instant;
+
+/// The published comparison: BM25 over question+answer (BERT-FAQ README, StackFAQ table).
+pub const PUBLISHED_BM25_NDCG10: f64 = 0.7831;
+
+#[derive(Debug, Deserialize)]
+struct CorpusItem {
+    #[serde(rename = "_id")]
+    id: String,
+    question: String,
+    answer: String,
+}
+
+#[derive(Debug, Deserialize)]
+struct Query {
+    #[serde(rename = "_id")]
+    id: String,
+    text: String,
+}
+
+/// The scores of one retrieval mode, averaged over the queries.
+#[derive(Debug, Clone, Serialize)]
+pub struct ModeScores {
+    /// `bm25`, `dense` or `hybrid`.
+    pub mode: String,
+    /// Queries scored.
+    pub queries: usize,
+    /// nDCG@10.
+    pub ndcg_at_10: f64,
+    /// MRR@10.
+    pub mrr_at_10: f64,
+    /// Recall@1.
+    pub recall_at_1: f64,
+    /// Recall@5.
+    pub recall_at_5: f64,
+    /// Recall@10.
+    pub recall_at_10: f64,
+    /// Precision@5 (the published table reports it).
+    pub precision_at_5: f64,
+    /// Mean search latency per query, embedding included.
+    pub mean_latency_ms: f64,
+}
+
+/// The outcome of the suite.
+#[derive(Debug, Clone, Serialize)]
+pub struct RetrievalReport {
+    /// Suite name.
+    pub suite: String,
+    /// Documents ingested.
+    pub documents: usize,
+    /// The embedder, if any.
+    pub embedder: Option<String>,
+    /// One row per mode.
+    pub modes: Vec<ModeScores>,
+    /// Seconds spent ingesting.
+    pub ingest_seconds: f64,
+}
+
+/// Runs `retrieval:stackfaq` with at most `limit` queries.
+pub async fn stackfaq(datasets: &Path, embedder: Option<Arc<dyn Embedder>>, limit: Option<usize>) -> Result<RetrievalReport> {
+    let dir = datasets.join("stackfaq");
+    let corpus: Vec<CorpusItem> = crate::datasets::read_jsonl(&dir.join("corpus.jsonl"))?;
+    let mut queries: Vec<Query> = crate::datasets::read_jsonl(&dir.join("queries.jsonl"))?;
+    let qrels = read_qrels(&dir.join("qrels.tsv"))?;
+    queries.retain(|q| qrels.contains_key(&q.id));
+    if let Some(limit) = limit {
+        queries = spread_sample(queries, limit);
+    }
+
+    let work = tempfile::tempdir().context("temporary folder")?;
+    let faq_path = work.path().join("stackfaq.json");
+    let faq: Vec<serde_json::Value> = corpus
+        .iter()
+        .map(|c| serde_json::json!({"id": c.id, "question": c.question, "answer": c.answer}))
+        .collect();
+    std::fs::write(&faq_path, serde_json::to_vec(&faq)?).context("writing the FAQ file")?;
+
+    let layout = IndexLayout { dense: embedder.as_ref().map(|e| DenseLayout { model: e.id().to_string(), dims: e.dims() }) };
+    let index = Arc::new(EdgeIndex::open(&work.path().join("index"), layout)?);
+    let started = Instant::now();
+    let report = Ingestor::new(index.clone(), embedder.clone())
+        .ingest(&[faq_path], &IngestOptions { kind: Some(charla_knowledge::Kind::Faq) }, &NoProgress)
+        .await?;
+    anyhow::ensure!(!report.has_problems(), "the StackFAQ corpus was not ingested cleanly: {:?}", report.rejected.first());
+    let ingest_seconds = started.elapsed().as_secs_f64();
+
+    let searcher = Searcher::new(index, embedder.clone());
+    let mut modes = vec![(SearchMode::Sparse, "bm25")];
+    if searcher.has_dense() {
+        modes.push((SearchMode::Dense, "dense"));
+        modes.push((SearchMode::Hybrid, "hybrid"));
+    }
+    let mut rows = Vec::new();
+    for (mode, name) in modes {
+        rows.push(score_mode(&searcher, mode, name, &queries, &qrels).await?);
+    }
+    Ok(RetrievalReport {
+        suite: "retrieval:stackfaq".into(),
+        documents: corpus.len(),
+        embedder: embedder.map(|e| e.id().to_string()),
+        modes: rows,
+        ingest_seconds,
+    })
+}
+
+async fn score_mode(
+    searcher: &Searcher,
+    mode: SearchMode,
+    name: &str,
+    queries: &[Query],
+    qrels: &HashMap<String, HashSet<String>>,
+) -> Result<ModeScores> {
+    let mut sums = [0.0f64; 6];
+    let started = Instant::now();
+    for query in queries {
+        let mut request = SearchRequest::new(query.text.clone());
+        request.mode = mode;
+        // Long answers may be split into several chunks of one document: ask for more and keep
+        // each document's best chunk.
+        request.top_k = 30;
+        let results = searcher.search(&request).await?;
+        let mut ranked: Vec<String> = Vec::new();
+        for hit in &results.hits {
+            if let Some(id) = hit.chunk.fields.get("id").and_then(|v| v.as_str()) {
+                if !ranked.iter().any(|r| r == id) {
+                    ranked.push(id.to_string());
+                }
+            }
+        }
+        let relevant = qrels.get(&query.id).cloned().unwrap_or_default();
+        sums[0] += metrics::ndcg_at_k(&ranked, &relevant, 10);
+        sums[1] += metrics::mrr_at_k(&ranked, &relevant, 10);
+        sums[2] += metrics::recall_at_k(&ranked, &relevant, 1);
+        sums[3] += metrics::recall_at_k(&ranked, &relevant, 5);
+        sums[4] += metrics::recall_at_k(&ranked, &relevant, 10);
+        sums[5] += metrics::precision_at_k(&ranked, &relevant, 5);
+    }
+    let n = queries.len().max(1) as f64;
+    Ok(ModeScores {
+        mode: name.to_string(),
+        queries: queries.len(),
+        ndcg_at_10: sums[0] / n,
+        mrr_at_10: sums[1] / n,
+        recall_at_1: sums[2] / n,
+        recall_at_5: sums[3] / n,
+        recall_at_10: sums[4] / n,
+        precision_at_5: sums[5] / n,
+        mean_latency_ms: started.elapsed().as_secs_f64() * 1e3 / n,
+    })
+}
+
+fn read_qrels(path: &Path) -> Result<HashMap<String, HashSet<String>>> {
+    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let mut qrels: HashMap<String, HashSet<String>> = HashMap::new();
+    for (i, line) in text.lines().enumerate() {
+        let cols: Vec<&str> = line.split('\t').collect();
+        if i == 0 && cols.first() == Some(&"query-id") {
+            continue;
+        }
+        let [query, doc, score] = cols[..] else {
+            anyhow::bail!("{}:{}: expected 3 tab-separated columns", path.display(), i + 1);
+        };
+        let score: f64 = score.trim().parse().with_context(|| format!("{}:{}: score", path.display(), i + 1))?;
+        if score > 0.0 {
+            qrels.entry(query.to_string()).or_default().insert(doc.to_string());
+        }
+    }
+    Ok(qrels)
+}
+
+/// At most `limit` items spread evenly over the list, so a fast run still covers every thread.
+fn spread_sample<T>(items: Vec<T>, limit: usize) -> Vec<T> {
+    if limit >= items.len() || limit == 0 {
+        return items;
+    }
+    let step = items.len() as f64 / limit as f64;
+    let picks: HashSet<usize> = (0..limit).map(|i| (i as f64 * step) as usize).collect();
+    items.into_iter().enumerate().filter(|(i, _)| picks.contains(i)).map(|(_, t)| t).collect()
+}
