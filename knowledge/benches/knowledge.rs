@@ -13,7 +13,7 @@
 use charla_knowledge::embed::bert::LocalEmbedder;
 use charla_knowledge::embed::locate::find_local_model;
 use charla_knowledge::index::edge::EdgeIndex;
-use charla_knowledge::index::{DenseLayout, IndexLayout, IndexPoint, IndexQuery, SearchFilter, SearchMode, VectorIndex};
+use charla_knowledge::index::{DenseLayout, IndexLayout, IndexPoint, IndexQuery, IndexWriter, SearchFilter, SearchMode, VectorIndex};
 use charla_knowledge::ingest::{IngestOptions, Ingestor, NoProgress};
 use charla_knowledge::record::{Chunk, ChunkId, Kind};
 use charla_knowledge::{EmbedRole, Embedder};
