@@ -1,8 +1,16 @@
 //! charla-agent: the agent runtime behind the `charla` binary.
 //!
-//! - [`model`]: the [`model::ChatModel`] seam, the OpenAI-compatible adapter and the offline
-//!   model.
+//! - [`model`]: the [`model::ChatModel`] seam, the OpenAI-compatible adapter, the offline
+//!   model and the scripted model.
 //! - [`understanding`]: language, intent and sentiment of every message.
+//! - [`conversation`]: conversations and their messages in SQLite, with handoff state.
+//! - [`escalation`]: when to hand a conversation to a person.
+//! - [`runtime`]: assembling an agent for a business from its folder and data directory.
+//! - [`turn`]: the agent loop: one customer message in, the reply (or silence) out.
 
+pub mod conversation;
+pub mod escalation;
 pub mod model;
+pub mod runtime;
+pub mod turn;
 pub mod understanding;

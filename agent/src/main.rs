@@ -1,9 +1,11 @@
 //! `charla`: the command line of the charla agent runtime.
 //!
 //! - `settings`: file < environment < flags.
+//! - `agent_setup`: assembles the agent (first-run ingest, models, store).
 //! - `knowledge_setup`: opens the index and embedder the settings ask for.
 //! - `commands`: one module per subcommand.
 
+mod agent_setup;
 mod commands;
 mod knowledge_setup;
 mod settings;
@@ -28,6 +30,8 @@ enum Command {
     Ingest(commands::ingest::IngestArgs),
     /// Search the business's knowledge (hybrid: meaning + keywords).
     Search(commands::search::SearchArgs),
+    /// Chat with the agent as a customer (interactive, or one --message at a time).
+    Chat(commands::chat::ChatArgs),
 }
 
 fn main() -> ExitCode {
@@ -45,6 +49,7 @@ fn main() -> ExitCode {
         match cli.command {
             Command::Ingest(args) => commands::ingest::run(&settings, args).await,
             Command::Search(args) => commands::search::run(&settings, args).await,
+            Command::Chat(args) => commands::chat::run(&settings, args).await,
         }
     });
     match result {

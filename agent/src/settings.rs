@@ -42,7 +42,15 @@ pub struct GlobalArgs {
     /// A folder holding local embedding models (default: ./models, then <data-dir>/models).
     #[arg(long, global = true, env = "CHARLA_MODEL_DIR", value_name = "DIR")]
     pub model_dir: Option<PathBuf>,
+
+    /// The business's folder: business.toml, intents.toml, prompts/, knowledge/ (default:
+    /// examples/velora when it exists).
+    #[arg(long, global = true, env = "CHARLA_BUSINESS_DIR", value_name = "DIR")]
+    pub business_dir: Option<PathBuf>,
 }
+
+/// The business folder used when none is given and it exists: the example shop.
+pub const EXAMPLE_BUSINESS_DIR: &str = "examples/velora";
 
 /// Which embedder to use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Deserialize)]
@@ -66,6 +74,17 @@ struct FileSettings {
     qdrant: QdrantFile,
     #[serde(default)]
     embedding: EmbeddingFile,
+    business_dir: Option<PathBuf>,
+    #[serde(default)]
+    chat: ChatFile,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ChatFile {
+    /// Model name at the OpenAI-compatible endpoint; unset: the offline model.
+    model: Option<String>,
+    base_url: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -115,6 +134,21 @@ pub struct Settings {
     pub qdrant: Option<QdrantServer>,
     /// How to embed.
     pub embedding: EmbeddingSettings,
+    /// The business's folder, if any.
+    pub business_dir: Option<PathBuf>,
+    /// The chat model.
+    pub chat: ChatSettings,
+}
+
+/// Which chat model answers customers.
+#[derive(Debug, Clone, Default)]
+pub struct ChatSettings {
+    /// The model's name at an OpenAI-compatible endpoint; `None`: the offline model.
+    pub model: Option<String>,
+    /// The endpoint (default OpenAI's).
+    pub base_url: Option<String>,
+    /// The endpoint's key.
+    pub api_key: Option<Secret>,
 }
 
 /// A Qdrant server to connect to.
@@ -165,7 +199,17 @@ impl Settings {
             base_url: std::env::var("OPENAI_BASE_URL").ok().or(file.embedding.base_url),
             api_key: std::env::var("OPENAI_API_KEY").ok().map(Secret),
         };
-        Ok(Settings { data_dir, business, qdrant, embedding })
+        let business_dir = args
+            .business_dir
+            .clone()
+            .or(file.business_dir)
+            .or_else(|| Some(PathBuf::from(EXAMPLE_BUSINESS_DIR)).filter(|d| d.is_dir()));
+        let chat = ChatSettings {
+            model: std::env::var("CHARLA_CHAT_MODEL").ok().filter(|m| !m.trim().is_empty()).or(file.chat.model),
+            base_url: std::env::var("OPENAI_BASE_URL").ok().or(file.chat.base_url),
+            api_key: std::env::var("OPENAI_API_KEY").ok().map(Secret),
+        };
+        Ok(Settings { data_dir, business, qdrant, embedding, business_dir, chat })
     }
 
     /// The folder of the embedded index of this business.

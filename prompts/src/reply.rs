@@ -191,6 +191,8 @@ pub enum MissingInfo {
     Email,
     /// An order number.
     OrderNumber,
+    /// Which of the customer's bookings (the options list them).
+    BookingReference,
     /// A short description of the problem.
     Description,
 }

@@ -156,6 +156,7 @@ fn samples(kind: ReplyKind, language: Language) -> Vec<(&'static str, Reply)> {
             MissingInfo::Name,
             MissingInfo::Email,
             MissingInfo::OrderNumber,
+            MissingInfo::BookingReference,
             MissingInfo::Description,
         ]
         .into_iter()
@@ -163,6 +164,7 @@ fn samples(kind: ReplyKind, language: Language) -> Vec<(&'static str, Reply)> {
             let options = match missing {
                 MissingInfo::Service => ["basic", "full", "puncture"].map(|id| service(language, id)).to_vec(),
                 MissingInfo::Location => vec!["Velora Cycles Barcelona".into(), "Velora Cycles Milano".into()],
+                MissingInfo::BookingReference => vec!["B-000042 · 2027-04-15 10:00".into(), "B-000043 · 2027-04-20 16:30".into()],
                 _ => vec![],
             };
             let label = match missing {
@@ -173,6 +175,7 @@ fn samples(kind: ReplyKind, language: Language) -> Vec<(&'static str, Reply)> {
                 MissingInfo::Name => "name",
                 MissingInfo::Email => "email",
                 MissingInfo::OrderNumber => "order number",
+                MissingInfo::BookingReference => "booking reference, with options",
                 MissingInfo::Description => "description",
             };
             (label, Reply::AskMissingInfo { missing, options })

@@ -1,4 +1,5 @@
 //! One module per `charla` subcommand.
 
+pub mod chat;
 pub mod ingest;
 pub mod search;

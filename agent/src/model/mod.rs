@@ -5,7 +5,9 @@
 //! - `offline`: the deterministic default that needs no key and no network.
 //! - `scripted`: a model that plays back prepared responses, for tests and evals.
 
+pub mod offline;
 pub mod openai;
+pub mod scripted;
 
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
@@ -100,6 +102,11 @@ pub struct TurnHints {
     pub intent: Option<String>,
     /// The intent's confidence in [0, 1].
     pub confidence: Option<f32>,
+    /// The message's sentiment polarity in [-1, 1].
+    pub polarity: Option<f32>,
+    /// The intent of the customer's previous message, so a short answer ("tomorrow", "the
+    /// second one") can continue what they were doing.
+    pub previous_intent: Option<String>,
 }
 
 /// A request for the next assistant message.
@@ -149,6 +156,10 @@ pub struct ChatResponse {
     pub finish_reason: FinishReason,
     /// Tokens used.
     pub usage: Usage,
+    /// The sources the answer quotes, when the model can say (the offline model can); empty
+    /// means "not said", and the loop then credits every source the turn retrieved.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub cited_sources: Vec<String>,
 }
 
 /// Errors of a model call, classified by what the caller does next.

@@ -445,6 +445,7 @@ fn from_wire(response: CreateChatCompletionResponse) -> Result<ChatResponse, Mod
         message,
         finish_reason,
         usage,
+        cited_sources: Vec::new(),
     })
 }
 

@@ -700,7 +700,7 @@ mod tests {
     #[test]
     fn builtin_intents_parse_with_examples_in_four_languages() {
         let set = IntentSet::builtin().unwrap();
-        assert_eq!(set.intents.len(), 14);
+        assert_eq!(set.intents.len(), 15);
         for intent in &set.intents {
             for language in ["en", "es", "it", "pt"] {
                 let count = intent.examples.get(language).map_or(0, Vec::len);

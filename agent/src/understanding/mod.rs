@@ -4,6 +4,7 @@
 //!   fallback.
 //! - [`intent`]: intents from an editable TOML file, the embedding [`IntentClassifier`] and the
 //!   [`IntentModel`] seam.
+//! - [`lexical`]: the embedder intents fall back to without a model.
 //! - [`sentiment`]: polarity, label and intensity from a lexicon with rules and, optionally,
 //!   embedding prototypes.
 //!
@@ -12,6 +13,7 @@
 
 pub mod intent;
 pub mod language;
+pub mod lexical;
 pub mod sentiment;
 
 use std::sync::Arc;
@@ -25,6 +27,7 @@ pub use intent::{
     IntentSpec, OUT_OF_SCOPE, Scoring,
 };
 pub use language::{Language, LanguageSource, detect_language};
+pub use lexical::LexicalEmbedder;
 pub use sentiment::{
     Sentiment, SentimentAnalyzer, SentimentConfig, SentimentLabel, SentimentMethod,
 };

@@ -1,0 +1,396 @@
+//! [`ConversationStore`]'s queries: finding or starting a contact's conversation, storing and
+//! reading messages, and handing conversations to people and back.
+
+use super::types::{Conversation, Handoff, NewMessage, StoredMessage};
+use super::{
+    ConversationError, ConversationStore, conversation_id, conversation_number, seconds, timestamp,
+};
+use jiff::Timestamp;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use sqlx::Row;
+use sqlx::sqlite::SqliteRow;
+
+const CONVERSATION_COLUMNS: &str = "number, contact_id, channel, language, status, handoff_reason, handoff_summary, \
+                                    handed_off_at, failures, created_at, updated_at";
+
+const MESSAGE_COLUMNS: &str = "id, conversation_number, role, text, tool_calls, tool_call_id, understanding, sources, \
+                               tool_ok, created_at";
+
+impl ConversationStore {
+    /// The conversation of `contact_id` on `channel`, started at `now` when there is none
+    /// (there is at most one per contact and channel, whoever asks at the same time).
+    pub async fn for_contact(
+        &self,
+        contact_id: &str,
+        channel: &str,
+        now: Timestamp,
+    ) -> Result<Conversation, ConversationError> {
+        // Nearly always the conversation exists: a plain read does not queue for the writer.
+        if let Some(conversation) = self.find(contact_id, channel).await? {
+            return Ok(conversation);
+        }
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        // The contact row belongs to the tools crate's schema; conversations reference it so
+        // that erasing a contact erases what they said.
+        sqlx::query(
+            "INSERT INTO contacts (id, created_at, updated_at) VALUES (?1, ?2, ?2)
+             ON CONFLICT (id) DO NOTHING",
+        )
+        .bind(contact_id)
+        .bind(seconds(now))
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(
+            "INSERT INTO conversations (contact_id, channel, created_at, updated_at)
+             VALUES (?1, ?2, ?3, ?3)
+             ON CONFLICT (contact_id, channel) DO NOTHING",
+        )
+        .bind(contact_id)
+        .bind(channel)
+        .bind(seconds(now))
+        .execute(&mut *tx)
+        .await?;
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {CONVERSATION_COLUMNS} FROM conversations WHERE contact_id = ?1 AND channel = ?2"
+        )))
+        .bind(contact_id)
+        .bind(channel)
+        .fetch_one(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        conversation_from_row(&row)
+    }
+
+    async fn find(
+        &self,
+        contact_id: &str,
+        channel: &str,
+    ) -> Result<Option<Conversation>, ConversationError> {
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {CONVERSATION_COLUMNS} FROM conversations WHERE contact_id = ?1 AND channel = ?2"
+        )))
+        .bind(contact_id)
+        .bind(channel)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(conversation_from_row).transpose()
+    }
+
+    /// The conversation `id` (`C-000001`), if there is one.
+    pub async fn get(&self, id: &str) -> Result<Option<Conversation>, ConversationError> {
+        let Some(number) = conversation_number(id) else {
+            return Ok(None);
+        };
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {CONVERSATION_COLUMNS} FROM conversations WHERE number = ?1"
+        )))
+        .bind(number)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(conversation_from_row).transpose()
+    }
+
+    /// Stores `messages` in order at the end of the conversation, all or none, and marks the
+    /// conversation updated at `now`. Returns the messages' ids in the same order. An empty
+    /// slice stores nothing and changes nothing.
+    ///
+    /// Errors: [`ConversationError::NotFound`] when there is no such conversation.
+    pub async fn append(
+        &self,
+        conversation_id: &str,
+        messages: &[NewMessage],
+        now: Timestamp,
+    ) -> Result<Vec<i64>, ConversationError> {
+        if messages.is_empty() {
+            return Ok(Vec::new());
+        }
+        let number = number_or_not_found(conversation_id)?;
+        let encoded: Vec<EncodedMessage> = messages.iter().map(encode).collect::<Result<_, _>>()?;
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let touched = sqlx::query("UPDATE conversations SET updated_at = ?2 WHERE number = ?1")
+            .bind(number)
+            .bind(seconds(now))
+            .execute(&mut *tx)
+            .await?;
+        if touched.rows_affected() == 0 {
+            return Err(ConversationError::NotFound(conversation_id.to_string()));
+        }
+        let mut ids = Vec::with_capacity(encoded.len());
+        for (message, encoded) in messages.iter().zip(&encoded) {
+            let id: i64 = sqlx::query_scalar(
+                "INSERT INTO messages (conversation_number, role, text, tool_calls, tool_call_id, understanding,
+                                       sources, tool_ok, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+                 RETURNING id",
+            )
+            .bind(number)
+            .bind(message.role.as_str())
+            .bind(&message.text)
+            .bind(&encoded.tool_calls)
+            .bind(&message.tool_call_id)
+            .bind(&encoded.understanding)
+            .bind(&encoded.sources)
+            .bind(message.tool_ok)
+            .bind(seconds(now))
+            .fetch_one(&mut *tx)
+            .await?;
+            ids.push(id);
+        }
+        tx.commit().await?;
+        Ok(ids)
+    }
+
+    /// The last `limit` messages of the conversation, oldest first. A conversation that does
+    /// not exist has none.
+    pub async fn recent_messages(
+        &self,
+        conversation_id: &str,
+        limit: usize,
+    ) -> Result<Vec<StoredMessage>, ConversationError> {
+        let Some(number) = conversation_number(conversation_id) else {
+            return Ok(Vec::new());
+        };
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {MESSAGE_COLUMNS} FROM messages WHERE conversation_number = ?1 ORDER BY id DESC LIMIT ?2"
+        )))
+        .bind(number)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        let mut messages = rows
+            .iter()
+            .map(message_from_row)
+            .collect::<Result<Vec<_>, _>>()?;
+        messages.reverse();
+        Ok(messages)
+    }
+
+    /// Records the conversation's language (ISO 639-1).
+    ///
+    /// Errors: [`ConversationError::NotFound`] when there is no such conversation.
+    pub async fn set_language(&self, id: &str, language: &str) -> Result<(), ConversationError> {
+        let number = number_or_not_found(id)?;
+        let result = sqlx::query("UPDATE conversations SET language = ?2 WHERE number = ?1")
+            .bind(number)
+            .bind(language)
+            .execute(&self.pool)
+            .await?;
+        found(result.rows_affected(), id)
+    }
+
+    /// Records the bot's consecutive failed turns.
+    ///
+    /// Errors: [`ConversationError::NotFound`] when there is no such conversation.
+    pub async fn set_failures(&self, id: &str, failures: u32) -> Result<(), ConversationError> {
+        let number = number_or_not_found(id)?;
+        let result = sqlx::query("UPDATE conversations SET failures = ?2 WHERE number = ?1")
+            .bind(number)
+            .bind(i64::from(failures))
+            .execute(&self.pool)
+            .await?;
+        found(result.rows_affected(), id)
+    }
+
+    /// Hands the conversation to a person at `now`. Returns `true` when it was with the bot;
+    /// `false` when an operator already has it, whose handoff (reason, summary, time) is kept.
+    ///
+    /// Errors: [`ConversationError::NotFound`] when there is no such conversation.
+    pub async fn hand_off(
+        &self,
+        id: &str,
+        reason: &str,
+        summary: &str,
+        now: Timestamp,
+    ) -> Result<bool, ConversationError> {
+        let number = number_or_not_found(id)?;
+        let changed = sqlx::query(
+            "UPDATE conversations
+             SET status = 'operator', handoff_reason = ?2, handoff_summary = ?3, handed_off_at = ?4,
+                 updated_at = ?4
+             WHERE number = ?1 AND status = 'bot'",
+        )
+        .bind(number)
+        .bind(reason)
+        .bind(summary)
+        .bind(seconds(now))
+        .execute(&self.pool)
+        .await?;
+        self.changed_or_exists(changed.rows_affected(), number, id)
+            .await
+    }
+
+    /// Gives the conversation back to the bot at `now`, clearing the handoff and the failure
+    /// count. Returns `true` when an operator had it, `false` when the bot already had it.
+    ///
+    /// Errors: [`ConversationError::NotFound`] when there is no such conversation.
+    pub async fn hand_back(&self, id: &str, now: Timestamp) -> Result<bool, ConversationError> {
+        let number = number_or_not_found(id)?;
+        let changed = sqlx::query(
+            "UPDATE conversations
+             SET status = 'bot', handoff_reason = NULL, handoff_summary = NULL, handed_off_at = NULL,
+                 failures = 0, updated_at = ?2
+             WHERE number = ?1 AND status = 'operator'",
+        )
+        .bind(number)
+        .bind(seconds(now))
+        .execute(&self.pool)
+        .await?;
+        self.changed_or_exists(changed.rows_affected(), number, id)
+            .await
+    }
+
+    /// The conversations people have (or should pick up), the longest waiting first.
+    pub async fn handed_off(&self) -> Result<Vec<Conversation>, ConversationError> {
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {CONVERSATION_COLUMNS} FROM conversations WHERE status = 'operator'
+             ORDER BY handed_off_at, number"
+        )))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(conversation_from_row).collect()
+    }
+
+    /// After a conditional update: `true` if it changed the row, `false` if the row exists
+    /// but was already in the target state, `NotFound` otherwise.
+    async fn changed_or_exists(
+        &self,
+        rows_affected: u64,
+        number: i64,
+        id: &str,
+    ) -> Result<bool, ConversationError> {
+        if rows_affected > 0 {
+            return Ok(true);
+        }
+        let exists: Option<i64> =
+            sqlx::query_scalar("SELECT number FROM conversations WHERE number = ?1")
+                .bind(number)
+                .fetch_optional(&self.pool)
+                .await?;
+        match exists {
+            Some(_) => Ok(false),
+            None => Err(ConversationError::NotFound(id.to_string())),
+        }
+    }
+}
+
+fn number_or_not_found(id: &str) -> Result<i64, ConversationError> {
+    conversation_number(id).ok_or_else(|| ConversationError::NotFound(id.to_string()))
+}
+
+fn found(rows_affected: u64, id: &str) -> Result<(), ConversationError> {
+    if rows_affected == 0 {
+        return Err(ConversationError::NotFound(id.to_string()));
+    }
+    Ok(())
+}
+
+/// The JSON columns of a message; `None` (NULL) when empty or absent.
+struct EncodedMessage {
+    tool_calls: Option<String>,
+    understanding: Option<String>,
+    sources: Option<String>,
+}
+
+fn encode(message: &NewMessage) -> Result<EncodedMessage, ConversationError> {
+    Ok(EncodedMessage {
+        tool_calls: json_unless_empty(&message.tool_calls, "tool calls")?,
+        understanding: message
+            .understanding
+            .as_ref()
+            .map(|u| to_json(u, "understanding"))
+            .transpose()?,
+        sources: json_unless_empty(&message.sources, "sources")?,
+    })
+}
+
+fn json_unless_empty<T: Serialize>(
+    items: &[T],
+    what: &str,
+) -> Result<Option<String>, ConversationError> {
+    if items.is_empty() {
+        return Ok(None);
+    }
+    to_json(items, what).map(Some)
+}
+
+fn to_json<T: Serialize + ?Sized>(value: &T, what: &str) -> Result<String, ConversationError> {
+    serde_json::to_string(value)
+        .map_err(|error| ConversationError::Corrupt(format!("cannot encode the {what}: {error}")))
+}
+
+fn from_json<T: DeserializeOwned>(
+    json: Option<String>,
+    what: &str,
+    message_id: i64,
+) -> Result<Option<T>, ConversationError> {
+    json.map(|json| {
+        serde_json::from_str(&json).map_err(|error| {
+            ConversationError::Corrupt(format!("{what} of message {message_id}: {error}"))
+        })
+    })
+    .transpose()
+}
+
+fn conversation_from_row(row: &SqliteRow) -> Result<Conversation, ConversationError> {
+    let number: i64 = row.try_get("number")?;
+    let handoff = match (
+        row.try_get::<Option<String>, _>("handoff_reason")?,
+        row.try_get::<Option<String>, _>("handoff_summary")?,
+        row.try_get::<Option<i64>, _>("handed_off_at")?,
+    ) {
+        (Some(reason), Some(summary), Some(at)) => Some(Handoff {
+            reason,
+            summary,
+            at: timestamp(at)?,
+        }),
+        (None, None, None) => None,
+        _ => {
+            return Err(ConversationError::Corrupt(format!(
+                "conversation {} has half a handoff",
+                conversation_id(number)
+            )));
+        }
+    };
+    let failures: i64 = row.try_get("failures")?;
+    Ok(Conversation {
+        id: conversation_id(number),
+        contact_id: row.try_get("contact_id")?,
+        channel: row.try_get("channel")?,
+        language: row.try_get("language")?,
+        status: row.try_get::<String, _>("status")?.parse()?,
+        handoff,
+        failures: u32::try_from(failures)
+            .map_err(|_| ConversationError::Corrupt(format!("failure count {failures}")))?,
+        created_at: timestamp(row.try_get("created_at")?)?,
+        updated_at: timestamp(row.try_get("updated_at")?)?,
+    })
+}
+
+fn message_from_row(row: &SqliteRow) -> Result<StoredMessage, ConversationError> {
+    let id: i64 = row.try_get("id")?;
+    let understanding = row
+        .try_get::<Option<String>, _>("understanding")?
+        .and_then(|json| match serde_json::from_str(&json) {
+            Ok(understanding) => Some(understanding),
+            Err(error) => {
+                // An annotation, not part of what was said: a shape written by an older
+                // version must not make the whole conversation unreadable.
+                tracing::warn!(message_id = id, %error, "stored understanding does not read; ignored");
+                None
+            }
+        });
+    Ok(StoredMessage {
+        id,
+        conversation_id: conversation_id(row.try_get("conversation_number")?),
+        role: row.try_get::<String, _>("role")?.parse()?,
+        text: row.try_get("text")?,
+        tool_calls: from_json(row.try_get("tool_calls")?, "tool calls", id)?.unwrap_or_default(),
+        tool_call_id: row.try_get("tool_call_id")?,
+        understanding,
+        sources: from_json(row.try_get("sources")?, "sources", id)?.unwrap_or_default(),
+        tool_ok: row.try_get("tool_ok")?,
+        created_at: timestamp(row.try_get("created_at")?)?,
+    })
+}

@@ -1,0 +1,238 @@
+//! The steps after a tool ran: book the slot the customer already named, cancel their only
+//! booking, or write the reply from the tool's output, crediting the sources it quotes.
+
+use super::booking;
+use super::outputs::{
+    self, BookingListOutput, BookingView, CatalogOutput, KnowledgeOutput, TicketOutput,
+};
+use super::{Decision, OfflineModel, Ran, Turn};
+use charla_prompts::{
+    BookingDetails, BookingFailure, MissingInfo, Price, ProductItem, Reply, Slot, TeamAvailability, TicketState,
+};
+use serde_json::json;
+
+/// Characters of a passage quoted in a reply (WhatsApp messages are read on phones).
+const QUOTE_CHARS: usize = 700;
+
+impl OfflineModel {
+    pub(super) fn compose(&self, turn: &Turn<'_>, last: &Ran) -> Decision {
+        if let Some((kind, _message)) = outputs::tool_error(&last.content) {
+            return self.after_error(turn, last, &kind);
+        }
+        let say = |reply| Decision::Say(reply, Vec::new());
+        match last.name.as_str() {
+            "catalog_search" => self.products(turn, outputs::parse(&last.content).unwrap_or_default()),
+            "knowledge_search" => self.answer(turn, outputs::parse(&last.content).unwrap_or_default()),
+            "check_availability" => self.offer_or_book(turn),
+            "book_appointment" => match outputs::parse::<BookingView>(&last.content) {
+                Some(booking) => say(Reply::BookingConfirmed {
+                    booking: self.details(&booking, &turn.language),
+                    cancellation_notice_hours: self.business.as_ref().and_then(|b| b.booking.cancellation_notice_hours),
+                }),
+                None => say(Reply::GenericError),
+            },
+            "list_bookings" => self.cancel_which(turn, outputs::parse(&last.content).unwrap_or_default()),
+            "cancel_booking" => match outputs::parse::<BookingView>(&last.content) {
+                Some(booking) => say(Reply::BookingCancelled { booking: self.details(&booking, &turn.language) }),
+                None => say(Reply::GenericError),
+            },
+            "create_ticket" => match outputs::parse::<TicketOutput>(&last.content) {
+                Some(t) => say(Reply::TicketCreated { ticket_id: t.ticket_id }),
+                None => say(Reply::GenericError),
+            },
+            "get_ticket" => match outputs::parse::<TicketOutput>(&last.content) {
+                Some(t) => say(Reply::TicketStatus { ticket_id: t.ticket_id, status: ticket_state(&t.status), note: None }),
+                None => say(Reply::GenericError),
+            },
+            "handoff_to_human" => {
+                let available = serde_json::from_str::<serde_json::Value>(&last.content)
+                    .ok()
+                    .and_then(|v| v.get("humans_available_now").and_then(serde_json::Value::as_bool));
+                let team = if available == Some(false) { TeamAvailability::Offline } else { TeamAvailability::Online };
+                say(Reply::HandoffAnnouncement { team })
+            }
+            _ => say(Reply::DontKnow),
+        }
+    }
+
+    fn products(&self, turn: &Turn<'_>, output: CatalogOutput) -> Decision {
+        let query = turn.extracted.product_query.clone();
+        if output.items.is_empty() {
+            return Decision::Say(Reply::NoProductResults { query }, Vec::new());
+        }
+        let currency = self.business.as_ref().map(|b| b.currency.clone()).unwrap_or_else(|| "EUR".into());
+        let mut sources = Vec::new();
+        let items = output
+            .items
+            .into_iter()
+            .map(|item| {
+                if !item.source.is_empty() && !sources.contains(&item.source) {
+                    sources.push(item.source.clone());
+                }
+                ProductItem {
+                    name: item.name,
+                    price: item.price.map(|amount| Price { amount, currency: item.currency.clone().unwrap_or_else(|| currency.clone()) }),
+                    stock: match (item.stock, item.in_stock) {
+                        (Some(n), _) => Some(u32::try_from(n.max(0)).unwrap_or(u32::MAX)),
+                        (None, Some(false)) => Some(0),
+                        (None, _) => None,
+                    },
+                    url: item.url,
+                }
+            })
+            .collect();
+        Decision::Say(Reply::ProductResults { query, items }, sources)
+    }
+
+    fn answer(&self, turn: &Turn<'_>, output: KnowledgeOutput) -> Decision {
+        let Some(best) = output.passages.into_iter().next() else {
+            return Decision::Say(Reply::DontKnow, Vec::new());
+        };
+        let source = if best.kind == "faq" {
+            faq_name(&turn.language).to_string()
+        } else if best.title.is_empty() {
+            best.source.clone()
+        } else {
+            best.title.clone()
+        };
+        let text = quote(&best.text, &best.title);
+        Decision::Say(Reply::SourceAnswer { source, text }, vec![best.source])
+    }
+
+    /// After `check_availability`: book at once when the customer named a free time, else
+    /// offer slots.
+    fn offer_or_book(&self, turn: &Turn<'_>) -> Decision {
+        let Some(output) = booking::this_turn_availability(&turn.ran) else {
+            return Decision::Say(Reply::GenericError, Vec::new());
+        };
+        let x = &turn.extracted;
+        if let Some(time) = x.time {
+            let day = match &x.date {
+                Some(super::extract::DateAsk::Day(day)) => Some(*day),
+                _ => None,
+            };
+            if let Some(slot) = booking::slot_at(&output, day, time) {
+                return Decision::Call(
+                    "book_appointment",
+                    json!({ "service": output.service.id, "start": slot.start, "location": slot.location }),
+                );
+            }
+        }
+        let offered = booking::offered_slots(&output, x.time);
+        let location = offered
+            .first()
+            .and_then(|slot| self.business.as_ref()?.locations.iter().find(|l| l.id == slot.location))
+            .map(|l| l.name.clone());
+        Decision::Say(
+            Reply::AvailabilityOffer {
+                service: self.service_name(&output.service.id, &turn.language),
+                location,
+                slots: offered.iter().map(|s| Slot { date: s.date().to_string(), time: s.time().to_string() }).collect(),
+            },
+            Vec::new(),
+        )
+    }
+
+    /// After `list_bookings` for a cancellation: cancel the only upcoming booking, or ask which.
+    fn cancel_which(&self, turn: &Turn<'_>, output: BookingListOutput) -> Decision {
+        let upcoming: Vec<&BookingView> = output.bookings.iter().filter(|b| b.status != "cancelled").collect();
+        match upcoming.as_slice() {
+            [only] => Decision::Call("cancel_booking", json!({ "booking_id": only.booking_id })),
+            [] => Decision::Say(Reply::DontKnow, Vec::new()),
+            several => {
+                let options = several
+                    .iter()
+                    .map(|b| format!("{} · {} · {} {}", b.booking_id, self.service_name(&b.service.id, &turn.language), b.start.get(..10).unwrap_or_default(), b.start.get(11..16).unwrap_or_default()))
+                    .collect();
+                Decision::Say(Reply::AskMissingInfo { missing: MissingInfo::BookingReference, options }, Vec::new())
+            }
+        }
+    }
+
+    fn after_error(&self, turn: &Turn<'_>, last: &Ran, kind: &str) -> Decision {
+        let say = |reply| Decision::Say(reply, Vec::new());
+        match (last.name.as_str(), kind) {
+            ("book_appointment", "conflict" | "invalid_arguments" | "not_found") => {
+                let service = last.arguments.get("service").and_then(|s| s.as_str()).unwrap_or_default().to_string();
+                let taken = last.arguments.get("start").and_then(|s| s.as_str()).unwrap_or_default().to_string();
+                let alternatives = booking::this_turn_availability(&turn.ran)
+                    .or_else(|| booking::last_offer(turn).map(|(o, _)| o))
+                    .map(|o| o.slots.into_iter().filter(|s| s.start != taken).take(booking::OFFERED_SLOTS).map(|s| Slot { date: s.date().to_string(), time: s.time().to_string() }).collect())
+                    .unwrap_or_default();
+                say(Reply::BookingFailed {
+                    service: self.service_name(&service, &turn.language),
+                    reason: if kind == "conflict" { BookingFailure::SlotTaken } else { BookingFailure::Unavailable },
+                    alternatives,
+                })
+            }
+            ("check_availability", "invalid_arguments" | "not_found") => {
+                let options = self
+                    .business
+                    .iter()
+                    .flat_map(|b| b.services.iter().map(|s| s.name(&turn.language).to_string()))
+                    .collect();
+                say(Reply::AskMissingInfo { missing: MissingInfo::Service, options })
+            }
+            ("get_ticket" | "cancel_booking", "not_found" | "invalid_arguments") => say(Reply::DontKnow),
+            _ => say(Reply::GenericError),
+        }
+    }
+
+    fn service_name(&self, id: &str, language: &str) -> String {
+        self.business
+            .as_ref()
+            .and_then(|b| b.services.iter().find(|s| s.id == id))
+            .map(|s| s.name(language).to_string())
+            .unwrap_or_else(|| id.to_string())
+    }
+
+    fn details(&self, booking: &BookingView, language: &str) -> BookingDetails {
+        BookingDetails {
+            booking_id: booking.booking_id.clone(),
+            service: self.service_name(&booking.service.id, language),
+            date: booking.start.get(..10).unwrap_or_default().to_string(),
+            time: booking.start.get(11..16).unwrap_or_default().to_string(),
+            location: booking.location_name.clone(),
+            address: Some(booking.address.clone()).filter(|a| !a.is_empty()),
+        }
+    }
+}
+
+fn ticket_state(status: &str) -> TicketState {
+    match status {
+        "pending" => TicketState::WaitingOnCustomer,
+        "resolved" => TicketState::Resolved,
+        "closed" => TicketState::Closed,
+        "in_progress" => TicketState::InProgress,
+        _ => TicketState::Open,
+    }
+}
+
+fn faq_name(language: &str) -> &'static str {
+    match language {
+        "es" => "preguntas frecuentes",
+        "it" => "domande frequenti",
+        "pt" => "perguntas frequentes",
+        _ => "FAQ",
+    }
+}
+
+/// The passage without its repeated heading, cut at a sentence end near [`QUOTE_CHARS`].
+fn quote(text: &str, title: &str) -> String {
+    let mut body = text.trim();
+    for prefix in [title, &format!("# {title}"), &format!("## {title}"), &format!("### {title}")] {
+        if !prefix.is_empty() {
+            if let Some(rest) = body.strip_prefix(prefix) {
+                body = rest.trim_start();
+            }
+        }
+    }
+    if body.chars().count() <= QUOTE_CHARS {
+        return body.to_string();
+    }
+    let cut: String = body.chars().take(QUOTE_CHARS).collect();
+    match cut.rfind(['.', '!', '?', '\n']) {
+        Some(end) if end > QUOTE_CHARS / 3 => cut.get(..=end).unwrap_or(&cut).trim().to_string(),
+        _ => format!("{}…", cut.trim_end()),
+    }
+}
