@@ -44,7 +44,7 @@ pub async fn open(settings: &Settings) -> Result<Runtime> {
         search_embedder: knowledge.embedder,
         understanding_embedder,
         model,
-        clock: Clock::system(),
+        clock: settings.fixed_now.map_or_else(Clock::system, Clock::fixed),
         config,
     })
     .await

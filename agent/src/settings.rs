@@ -138,6 +138,9 @@ pub struct Settings {
     pub business_dir: Option<PathBuf>,
     /// The chat model.
     pub chat: ChatSettings,
+    /// A fixed "now" (RFC 3339, from `CHARLA_FIXED_NOW`) for demos, tests and scenario runs;
+    /// `None`: the system clock.
+    pub fixed_now: Option<jiff::Timestamp>,
 }
 
 /// Which chat model answers customers.
@@ -209,7 +212,16 @@ impl Settings {
             base_url: std::env::var("OPENAI_BASE_URL").ok().or(file.chat.base_url),
             api_key: std::env::var("OPENAI_API_KEY").ok().map(Secret),
         };
-        Ok(Settings { data_dir, business, qdrant, embedding, business_dir, chat })
+        let fixed_now = match std::env::var("CHARLA_FIXED_NOW") {
+            Ok(value) if !value.trim().is_empty() => Some(
+                value
+                    .trim()
+                    .parse::<jiff::Timestamp>()
+                    .with_context(|| format!("CHARLA_FIXED_NOW={value:?} is not an RFC 3339 time such as 2026-03-02T10:00:00+01:00"))?,
+            ),
+            _ => None,
+        };
+        Ok(Settings { data_dir, business, qdrant, embedding, business_dir, chat, fixed_now })
     }
 
     /// The folder of the embedded index of this business.
