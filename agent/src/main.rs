@@ -32,6 +32,8 @@ enum Command {
     Search(commands::search::SearchArgs),
     /// Chat with the agent as a customer (interactive, or one --message at a time).
     Chat(commands::chat::ChatArgs),
+    /// Serve the WhatsApp webhook and the operator API.
+    Serve(commands::serve::ServeArgs),
 }
 
 fn main() -> ExitCode {
@@ -50,6 +52,7 @@ fn main() -> ExitCode {
             Command::Ingest(args) => commands::ingest::run(&settings, args).await,
             Command::Search(args) => commands::search::run(&settings, args).await,
             Command::Chat(args) => commands::chat::run(&settings, args).await,
+            Command::Serve(args) => commands::serve::run(&settings, args).await,
         }
     });
     match result {

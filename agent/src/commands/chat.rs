@@ -91,6 +91,7 @@ pub fn outcome_json(outcome: &TurnOutcome) -> serde_json::Value {
         },
         "tool_calls": outcome.tool_calls,
         "sources": outcome.sources,
+        "choices": outcome.choices,
         "handoff": outcome.handoff.as_ref().map(|h| serde_json::json!({
             "reason": h.reason,
             "detail": h.detail,
@@ -122,6 +123,10 @@ fn print_outcome(outcome: &TurnOutcome, json: bool) -> Result<()> {
             Some(error) => format!("error: {error}"),
         };
         facts.push(format!("tool {} {} → {status}", call.name, call.arguments));
+    }
+    if !outcome.choices.is_empty() {
+        let titles: Vec<String> = outcome.choices.iter().map(|c| format!("[{}]", c.title)).collect();
+        facts.push(format!("choices {}", titles.join(" ")));
     }
     if !outcome.sources.is_empty() {
         facts.push(format!("sources {}", outcome.sources.join(", ")));

@@ -3,3 +3,4 @@
 pub mod chat;
 pub mod ingest;
 pub mod search;
+pub mod serve;

@@ -160,6 +160,22 @@ pub struct ChatResponse {
     /// means "not said", and the loop then credits every source the turn retrieved.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub cited_sources: Vec<String>,
+    /// Options the reply offers to pick from (slots, services, shops), in order; a channel
+    /// that can show buttons or lists shows them. Empty: none (LLM adapters leave it so).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub choices: Vec<Choice>,
+}
+
+/// An option a reply offers: picking it sends `reply` back as the customer's message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Choice {
+    /// A short label (a button's or list row's title).
+    pub title: String,
+    /// More about it, for list rows.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// What the customer "says" by picking it (e.g. "2" for the second slot offered).
+    pub reply: String,
 }
 
 /// Errors of a model call, classified by what the caller does next.

@@ -446,6 +446,7 @@ fn from_wire(response: CreateChatCompletionResponse) -> Result<ChatResponse, Mod
         finish_reason,
         usage,
         cited_sources: Vec::new(),
+        choices: Vec::new(),
     })
 }
 

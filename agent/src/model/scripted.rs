@@ -106,6 +106,7 @@ impl ChatModel for ScriptedModel {
                 finish_reason: FinishReason::Stop,
                 usage: Usage::default(),
                 cited_sources: Vec::new(),
+        choices: Vec::new(),
             }),
             Some(ScriptedStep::ToolCalls(calls)) => {
                 let calls = calls
@@ -118,6 +119,7 @@ impl ChatModel for ScriptedModel {
                     finish_reason: FinishReason::ToolCalls,
                     usage: Usage::default(),
                     cited_sources: Vec::new(),
+        choices: Vec::new(),
                 })
             }
         }

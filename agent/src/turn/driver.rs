@@ -77,12 +77,12 @@ impl Agent {
         let mut machine = TurnMachine::new(messages, self.config.max_model_calls);
         let finish = self.run_loop(&mut machine, &inbound, &conversation, hints).await;
 
-        let (mut reply, cited, loop_failed) = match finish {
-            Finish::Reply { text, cited_sources } if !text.trim().is_empty() => (text, cited_sources, false),
-            Finish::Reply { .. } | Finish::StepLimit => (self.render(&language, &Reply::DontKnow)?, Vec::new(), true),
+        let (mut reply, cited, mut choices, loop_failed) = match finish {
+            Finish::Reply { text, cited_sources, choices } if !text.trim().is_empty() => (text, cited_sources, choices, false),
+            Finish::Reply { .. } | Finish::StepLimit => (self.render(&language, &Reply::DontKnow)?, Vec::new(), Vec::new(), true),
             Finish::ModelFailed(error) => {
                 tracing::warn!(%error, "the model failed; apologising to the customer");
-                (self.render(&language, &Reply::GenericError)?, Vec::new(), true)
+                (self.render(&language, &Reply::GenericError)?, Vec::new(), Vec::new(), true)
             }
         };
         let records = machine.records().to_vec();
@@ -110,6 +110,7 @@ impl Agent {
             if escalation.reason != EscalationReason::ModelRequested {
                 // The model's reply did not say a person is coming: say it.
                 reply = self.render(&language, &Reply::HandoffAnnouncement { team: self.team_availability() })?;
+                choices.clear();
             }
             parts.conversations.hand_off(&conversation.id, escalation.reason.as_str(), &summary, now).await?;
             to_store.push(NewMessage::event(format!("handed to a person: {}", escalation.reason.as_str())));
@@ -124,6 +125,7 @@ impl Agent {
             understanding,
             tool_calls: records,
             sources,
+            choices,
             with_operator: handoff.is_some(),
             handoff,
             failed,
@@ -217,6 +219,7 @@ impl Agent {
             understanding,
             tool_calls: records,
             sources: Vec::new(),
+            choices: Vec::new(),
             handoff: Some(HandoffNotice { reason: escalation.reason, detail: escalation.detail, summary }),
             with_operator: true,
             failed: false,
@@ -247,6 +250,7 @@ fn silent_outcome(conversation: &Conversation, understanding: Understanding) -> 
         understanding,
         tool_calls: Vec::new(),
         sources: Vec::new(),
+        choices: Vec::new(),
         handoff: None,
         with_operator: true,
         failed: false,

@@ -3,7 +3,7 @@
 //! [`super::Agent`] does the calling. Keeping the decisions here makes every path of the loop
 //! (tool calls, unknown tools, invalid arguments, the step limit) testable without a model.
 
-use crate::model::{ChatMessage, ChatResponse, ModelError, ToolCall};
+use crate::model::{ChatMessage, ChatResponse, Choice, ModelError, ToolCall};
 use charla_tools::{ToolError, ToolErrorKind};
 use serde::Serialize;
 
@@ -27,6 +27,8 @@ pub enum Finish {
         text: String,
         /// The sources the model says it quoted (empty: not said).
         cited_sources: Vec<String>,
+        /// Options the reply offers to pick from.
+        choices: Vec<Choice>,
     },
     /// The model kept asking for tools until the step limit.
     StepLimit,
@@ -188,6 +190,7 @@ impl TurnMachine {
             self.state = State::Done(Finish::Reply {
                 text,
                 cited_sources: response.cited_sources,
+                choices: response.choices,
             });
             return;
         }
@@ -228,7 +231,7 @@ mod tests {
     use crate::model::{FinishReason, Usage};
 
     fn response(message: ChatMessage) -> ChatResponse {
-        ChatResponse { message, finish_reason: FinishReason::Stop, usage: Usage::default(), cited_sources: vec![] }
+        ChatResponse { message, finish_reason: FinishReason::Stop, usage: Usage::default(), cited_sources: vec![], choices: vec![] }
     }
 
     fn call(id: &str, name: &str, args: &str) -> ToolCall {
@@ -242,7 +245,7 @@ mod tests {
         machine.model_answered(response(ChatMessage::assistant("hello")));
         assert_eq!(
             machine.next(),
-            Next::Finish(Finish::Reply { text: "hello".into(), cited_sources: vec![] })
+            Next::Finish(Finish::Reply { text: "hello".into(), cited_sources: vec![], choices: vec![] })
         );
     }
 

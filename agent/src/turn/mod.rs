@@ -18,7 +18,7 @@ pub use machine::{Finish, Next, ToolCallRecord, ToolOutcome, TurnMachine};
 
 use crate::conversation::{ConversationError, ConversationStore};
 use crate::escalation::{EscalationPolicy, EscalationReason};
-use crate::model::ChatModel;
+use crate::model::{ChatModel, Choice};
 use crate::understanding::{Understander, Understanding, UnderstandingError};
 use charla_knowledge::search::Searcher;
 use charla_prompts::{PromptError, Prompts};
@@ -120,6 +120,8 @@ pub struct TurnOutcome {
     pub tool_calls: Vec<ToolCallRecord>,
     /// The sources the reply rests on (file names), in order of first use.
     pub sources: Vec<String>,
+    /// Options the reply offers (slots, services), for buttons and lists.
+    pub choices: Vec<Choice>,
     /// The handoff this turn made, if any.
     pub handoff: Option<HandoffNotice>,
     /// Whether the conversation is with an operator after this turn.

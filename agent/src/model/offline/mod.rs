@@ -20,7 +20,7 @@ mod outputs;
 mod plan;
 
 use crate::model::{
-    ChatMessage, ChatModel, ChatRequest, ChatResponse, FinishReason, ModelError, Role, ToolCall, TurnHints, Usage,
+    ChatMessage, ChatModel, ChatRequest, ChatResponse, Choice, FinishReason, ModelError, Role, ToolCall, TurnHints, Usage,
 };
 use async_trait::async_trait;
 use charla_prompts::{Prompts, Reply};
@@ -122,6 +122,29 @@ impl OfflineModel {
     }
 }
 
+/// The options a reply offers, for channels with buttons and lists: picking one sends what
+/// the customer would have typed (the slot's number, the service's name).
+fn choices_of(reply: &Reply) -> Vec<Choice> {
+    match reply {
+        Reply::AvailabilityOffer { slots, .. } => slots
+            .iter()
+            .enumerate()
+            .map(|(i, slot)| {
+                let day_month = match (slot.date.get(8..10), slot.date.get(5..7)) {
+                    (Some(day), Some(month)) => format!("{day}/{month}"),
+                    _ => slot.date.clone(),
+                };
+                Choice { title: format!("{day_month} {}", slot.time), description: None, reply: (i + 1).to_string() }
+            })
+            .collect(),
+        Reply::AskMissingInfo { options, .. } => options
+            .iter()
+            .map(|option| Choice { title: option.clone(), description: None, reply: option.clone() })
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
 /// Pairs this turn's tool calls with their results, in call order.
 fn pair_results(this_turn: &[ChatMessage]) -> Vec<Ran> {
     let calls = this_turn.iter().flat_map(|m| m.tool_calls.iter());
@@ -157,6 +180,7 @@ impl ChatModel for OfflineModel {
                     finish_reason: FinishReason::ToolCalls,
                     usage: Usage::default(),
                     cited_sources: Vec::new(),
+        choices: Vec::new(),
                 })
             }
             Decision::Say(reply, sources) => {
@@ -169,6 +193,7 @@ impl ChatModel for OfflineModel {
                     finish_reason: FinishReason::Stop,
                     usage: Usage::default(),
                     cited_sources: sources,
+                    choices: choices_of(&reply),
                 })
             }
         }
