@@ -5,6 +5,8 @@
 //! - [`understanding`]: language, intent and sentiment of every message.
 //! - [`conversation`]: conversations and their messages in SQLite, with handoff state.
 //! - [`escalation`]: when to hand a conversation to a person.
+//! - [`operator`]: the operator API: the handoff queue, claiming, writing to customers,
+//!   internal notes, returning conversations to the bot, a live event stream.
 //! - [`runtime`]: assembling an agent for a business from its folder and data directory.
 //! - [`whatsapp`]: the WhatsApp channel: webhook parsing, durable inbox and outbox, Cloud API.
 //! - [`server`]: the HTTP doors of `charla serve` (webhook, operator API).
@@ -13,6 +15,7 @@
 pub mod conversation;
 pub mod escalation;
 pub mod model;
+pub mod operator;
 pub mod runtime;
 pub mod server;
 pub mod turn;

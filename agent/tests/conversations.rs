@@ -287,7 +287,7 @@ async fn a_handoff_waits_for_an_operator_until_handed_back() {
             .unwrap()
     );
     let with_operator = conversations.get(&conversation.id).await.unwrap().unwrap();
-    assert_eq!(with_operator.status, ConversationStatus::Operator);
+    assert_eq!(with_operator.status, ConversationStatus::Waiting);
     let handoff = with_operator.handoff.unwrap();
     assert_eq!(
         (
@@ -433,7 +433,7 @@ async fn conversations_survive_reopening_the_file() {
     assert_eq!(reopened.id, conversation_id);
     assert_eq!(reopened.language.as_deref(), Some("es"));
     assert_eq!(reopened.failures, 1);
-    assert_eq!(reopened.status, ConversationStatus::Operator);
+    assert_eq!(reopened.status, ConversationStatus::Waiting);
     assert_eq!(reopened.handoff.unwrap().reason, "customer_asked");
     let stored = conversations
         .recent_messages(&conversation_id, 50)

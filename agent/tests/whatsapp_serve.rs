@@ -36,6 +36,12 @@ struct Harness {
 }
 
 async fn harness(debounce: Duration) -> Harness {
+    harness_with(debounce, false).await
+}
+
+const ALICE: &str = "alice-token-0123456789";
+
+async fn harness_with(debounce: Duration, operators: bool) -> Harness {
     let clock = Clock::fixed(support::monday_morning());
     let (dir, runtime) = support::agent_full(None, AgentConfig::default(), None, clock.clone()).await;
     let api = FakeCloudApi::start().await;
@@ -47,9 +53,16 @@ async fn harness(debounce: Duration) -> Harness {
     let store = ChannelStore::new(runtime.store.pool().clone());
     let channel_config = ChannelConfig { debounce, per_recipient_gap: Duration::from_millis(5), ..ChannelConfig::default() };
     let channel = WhatsAppChannel::new(runtime.agent.clone(), store, Arc::new(CloudSender::new(client)), channel_config);
+    let operators = operators.then(|| {
+        let hub = charla_agent::operator::OperatorHub::default();
+        channel.notify_operators(hub.clone());
+        let tokens = charla_agent::operator::OperatorTokens::parse(&format!("alice:{ALICE}")).unwrap();
+        let sender = charla_agent::whatsapp::operator_sender::WhatsAppOperatorSender::new(channel.clone(), "es");
+        charla_agent::operator::OperatorState::new(&runtime.agent, tokens, hub).with_sender("whatsapp", Arc::new(sender))
+    });
     channel.start().await.unwrap();
     let secrets = WebhookSecrets { verify_token: Some(VERIFY_TOKEN.into()), app_secret: Some(SECRET.into()), skip_signature: false };
-    let router = server::router(ServerState { channel: channel.clone(), whatsapp: Arc::new(secrets) });
+    let router = server::router(ServerState { channel: channel.clone(), whatsapp: Arc::new(secrets), operators });
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
     tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
@@ -385,4 +398,44 @@ async fn offered_slots_go_as_a_list_and_picking_a_row_books_it() {
     let sent = h.wait_sent_to("34600000009", 2).await;
     let confirmation = sent[1]["text"]["body"].as_str().unwrap();
     assert!(confirmation.contains("B-0"), "{confirmation}");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Operators
+// ---------------------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn an_operator_takes_over_answers_on_whatsapp_and_returns_the_customer_to_the_bot() {
+    let h = harness_with(Duration::from_millis(50), true).await;
+    let customer = "34600000010";
+    h.deliver(&text_webhook("wamid.op0", customer, "Quiero hablar con una persona", h.now())).await;
+    let announced = h.wait_sent_to(customer, 1).await;
+    assert_eq!(announced[0]["type"], "text");
+
+    let api = |path: &str| format!("{}/api/operator{path}", h.url);
+    let queue: Value = h.http.get(api("/queue")).bearer_auth(ALICE).send().await.unwrap().json().await.unwrap();
+    let entry = queue.as_array().or_else(|| queue["conversations"].as_array()).unwrap()[0].clone();
+    let id = entry["id"].as_str().or_else(|| entry["conversation_id"].as_str()).unwrap().to_string();
+    assert_eq!(h.http.get(api("/queue")).send().await.unwrap().status(), 401);
+
+    let claim = h.http.post(api(&format!("/conversations/{id}/claim"))).bearer_auth(ALICE).send().await.unwrap();
+    assert!(claim.status().is_success(), "{}", claim.text().await.unwrap());
+    let sent = h.http.post(api(&format!("/conversations/{id}/messages"))).bearer_auth(ALICE).json(&json!({"text": "Hola Lucía, soy Alicia del taller."})).send().await.unwrap();
+    assert!(sent.status().is_success(), "{}", sent.text().await.unwrap());
+    let sent = h.wait_sent_to(customer, 2).await;
+    assert_eq!(sent[1]["text"]["body"], "Hola Lucía, soy Alicia del taller.");
+
+    // The customer answers the operator: the bot stays silent.
+    h.deliver(&text_webhook("wamid.op1", customer, "Gracias Alicia, es por la garantía", h.now())).await;
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    assert_eq!(h.sent_to(customer).len(), 2, "the bot did not answer");
+
+    let back = h.http.post(api(&format!("/conversations/{id}/return"))).bearer_auth(ALICE).send().await.unwrap();
+    assert!(back.status().is_success(), "{}", back.text().await.unwrap());
+    let sent = h.wait_sent_to(customer, 3).await;
+    assert!(sent[2]["text"]["body"].as_str().is_some(), "the customer is told the bot is back: {sent:?}");
+
+    h.deliver(&text_webhook("wamid.op2", customer, "¿Puedo pagar con Bizum?", h.now())).await;
+    let sent = h.wait_sent_to(customer, 4).await;
+    assert!(sent[3]["text"]["body"].as_str().unwrap().to_lowercase().contains("bizum"), "the bot answers again: {sent:?}");
 }

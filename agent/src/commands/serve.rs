@@ -5,7 +5,9 @@
 use crate::agent_setup;
 use crate::settings::Settings;
 use anyhow::{Context, Result, bail};
+use charla_agent::operator::{OperatorHub, OperatorState, OperatorTokens, StoreOnlySender};
 use charla_agent::server::{self, ServerState, WebhookSecrets};
+use charla_agent::whatsapp::operator_sender::WhatsAppOperatorSender;
 use charla_agent::whatsapp::channel::{ChannelConfig, WhatsAppChannel};
 use charla_agent::whatsapp::cloud_api::{CloudApiClient, CloudApiConfig};
 use charla_agent::whatsapp::cloud_sender::CloudSender;
@@ -50,16 +52,35 @@ pub async fn run(settings: &Settings, args: ServeArgs) -> Result<ExitCode> {
     let store = ChannelStore::new(runtime.store.pool().clone());
     let config = ChannelConfig { debounce: Duration::from_millis(args.debounce_ms), ..ChannelConfig::default() };
     let channel = WhatsAppChannel::new(runtime.agent.clone(), store, Arc::new(CloudSender::new(client)), config);
+    let operators = match env("CHARLA_OPERATOR_TOKENS") {
+        Some(list) => {
+            let tokens = OperatorTokens::parse(&list).context("CHARLA_OPERATOR_TOKENS")?;
+            let hub = OperatorHub::default();
+            channel.notify_operators(hub.clone());
+            let default_language = runtime.business.as_ref().map(|b| b.default_language.clone()).unwrap_or_else(|| "en".into());
+            let sender = WhatsAppOperatorSender::new(channel.clone(), default_language);
+            Some(OperatorState::new(&runtime.agent, tokens, hub).with_sender("whatsapp", Arc::new(sender)).with_sender("chat", Arc::new(StoreOnlySender)))
+        }
+        None => {
+            eprintln!("note: CHARLA_OPERATOR_TOKENS is not set: the operator API is off");
+            None
+        }
+    };
     channel.start().await.context("starting the WhatsApp channel")?;
 
-    let router = server::router(ServerState { channel, whatsapp: Arc::new(secrets) });
+    let hub = operators.as_ref().map(|o| o.hub().clone());
+    let router = server::router(ServerState { channel, whatsapp: Arc::new(secrets), operators });
     let listener = tokio::net::TcpListener::bind(args.addr).await.with_context(|| format!("cannot listen on {}", args.addr))?;
     let local = listener.local_addr()?;
     // Scripts and tests read this line to find the port.
     eprintln!("charla listening on http://{local}");
     axum::serve(listener, router)
-        .with_graceful_shutdown(async {
+        .with_graceful_shutdown(async move {
             let _ = tokio::signal::ctrl_c().await;
+            // Open event streams would otherwise hold the shutdown.
+            if let Some(hub) = hub {
+                hub.shut_down();
+            }
         })
         .await
         .context("serving")?;

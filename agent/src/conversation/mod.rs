@@ -1,8 +1,13 @@
 //! Conversations and their messages in SQLite, with handoff state: the agent's memory of
 //! whom it talks to and what was said.
 //!
-//! - `types`: [`Conversation`] (with its [`Handoff`]), [`NewMessage`] and [`StoredMessage`].
-//! - `store`: [`ConversationStore`]'s queries.
+//! - `types`: [`Conversation`] (with its [`Handoff`] and [`Claim`]), [`NewMessage`] and
+//!   [`StoredMessage`].
+//! - `events`: [`HandoffEvent`]s (who changed a conversation's handoff state, when, why) and
+//!   the [`QueuedConversation`]s operators pick from.
+//! - `store`: [`ConversationStore`]'s queries: conversations and messages.
+//! - `handoff`: [`ConversationStore`]'s handoff life cycle: bot → waiting → with an operator
+//!   → back to the bot (resolved or returned), notes, the queue, the bot's fresh context.
 //!
 //! The tables live in the business's database (`<data>/charla.db`) next to the tools crate's
 //! contacts, tickets and bookings: [`ConversationStore::open`] takes the open
@@ -11,11 +16,14 @@
 //! and messages too. Times are stored as Unix seconds (UTC); structured parts of a message
 //! (tool calls, understanding, sources) as JSON text.
 
+mod events;
+mod handoff;
 mod store;
 mod types;
 
+pub use events::{Actor, HandoffEvent, HandoffEventKind, QueuedConversation};
 pub use types::{
-    Conversation, ConversationStatus, Handoff, MessageRole, NewMessage, StoredMessage,
+    Claim, Conversation, ConversationStatus, Handoff, MessageRole, NewMessage, StoredMessage,
 };
 
 use jiff::Timestamp;
@@ -38,6 +46,20 @@ pub enum ConversationError {
     /// There is no conversation with this id.
     #[error("no conversation {0}")]
     NotFound(String),
+    /// The bot has the conversation: there is no handoff to claim, release or close.
+    #[error("conversation {0} is with the bot, not handed off")]
+    NotHandedOff(String),
+    /// Another operator claimed the conversation.
+    #[error("conversation {conversation} is claimed by {operator}")]
+    ClaimedByAnother {
+        /// The conversation.
+        conversation: String,
+        /// The operator who has it.
+        operator: String,
+    },
+    /// The conversation waits in the queue: it must be claimed first.
+    #[error("conversation {0} is waiting for an operator; claim it first")]
+    NotClaimed(String),
 }
 
 /// Conversations and messages in the business's SQLite database. Cheap to clone (a

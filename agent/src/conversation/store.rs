@@ -1,7 +1,8 @@
 //! [`ConversationStore`]'s queries: finding or starting a contact's conversation, storing and
 //! reading messages, and handing conversations to people and back.
 
-use super::types::{Conversation, Handoff, NewMessage, StoredMessage};
+use super::events::{Actor, HandoffEventKind};
+use super::types::{Claim, Conversation, Handoff, NewMessage, StoredMessage};
 use super::{
     ConversationError, ConversationStore, conversation_id, conversation_number, seconds, timestamp,
 };
@@ -11,11 +12,12 @@ use serde::de::DeserializeOwned;
 use sqlx::Row;
 use sqlx::sqlite::SqliteRow;
 
-const CONVERSATION_COLUMNS: &str = "number, contact_id, channel, language, status, handoff_reason, handoff_summary, \
-                                    handed_off_at, failures, created_at, updated_at";
+pub(super) const CONVERSATION_COLUMNS: &str = "number, contact_id, channel, language, status, handoff_reason, \
+                                               handoff_summary, handed_off_at, claimed_by, claimed_at, context_after, \
+                                               failures, created_at, updated_at";
 
-const MESSAGE_COLUMNS: &str = "id, conversation_number, role, text, tool_calls, tool_call_id, understanding, sources, \
-                               tool_ok, created_at";
+pub(super) const MESSAGE_COLUMNS: &str = "id, conversation_number, role, text, tool_calls, tool_call_id, understanding, \
+                                          sources, tool_ok, author, created_at";
 
 impl ConversationStore {
     /// The conversation of `contact_id` on `channel`, started at `now` when there is none
@@ -120,8 +122,8 @@ impl ConversationStore {
         for (message, encoded) in messages.iter().zip(&encoded) {
             let id: i64 = sqlx::query_scalar(
                 "INSERT INTO messages (conversation_number, role, text, tool_calls, tool_call_id, understanding,
-                                       sources, tool_ok, created_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+                                       sources, tool_ok, author, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
                  RETURNING id",
             )
             .bind(number)
@@ -132,6 +134,7 @@ impl ConversationStore {
             .bind(&encoded.understanding)
             .bind(&encoded.sources)
             .bind(message.tool_ok)
+            .bind(&message.author)
             .bind(seconds(now))
             .fetch_one(&mut *tx)
             .await?;
@@ -141,8 +144,9 @@ impl ConversationStore {
         Ok(ids)
     }
 
-    /// The last `limit` messages of the conversation, oldest first. A conversation that does
-    /// not exist has none.
+    /// The last `limit` messages of the conversation, oldest first, whatever the bot's
+    /// context (operators read this; the model reads [`ConversationStore::context_messages`]).
+    /// A conversation that does not exist has none.
     pub async fn recent_messages(
         &self,
         conversation_id: &str,
@@ -193,8 +197,11 @@ impl ConversationStore {
         found(result.rows_affected(), id)
     }
 
-    /// Hands the conversation to a person at `now`. Returns `true` when it was with the bot;
-    /// `false` when an operator already has it, whose handoff (reason, summary, time) is kept.
+    /// Hands the conversation to people at `now`: it waits in the operators' queue until one
+    /// claims it. Returns `true` when it was with the bot; `false` when people already have it,
+    /// whose handoff (reason, summary, time, claim) is kept. The change is recorded as a
+    /// [`HandoffEventKind::HandedOff`] event by the customer when `reason` is
+    /// `customer_asked` (they asked for a person), by the bot otherwise.
     ///
     /// Errors: [`ConversationError::NotFound`] when there is no such conversation.
     pub async fn hand_off(
@@ -205,9 +212,15 @@ impl ConversationStore {
         now: Timestamp,
     ) -> Result<bool, ConversationError> {
         let number = number_or_not_found(id)?;
+        let actor = if reason == crate::escalation::EscalationReason::CustomerAsked.as_str() {
+            Actor::Customer
+        } else {
+            Actor::Bot
+        };
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         let changed = sqlx::query(
             "UPDATE conversations
-             SET status = 'operator', handoff_reason = ?2, handoff_summary = ?3, handed_off_at = ?4,
+             SET status = 'waiting', handoff_reason = ?2, handoff_summary = ?3, handed_off_at = ?4,
                  updated_at = ?4
              WHERE number = ?1 AND status = 'bot'",
         )
@@ -215,36 +228,47 @@ impl ConversationStore {
         .bind(reason)
         .bind(summary)
         .bind(seconds(now))
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
+        if changed.rows_affected() > 0 {
+            record_event(
+                &mut tx,
+                number,
+                HandoffEventKind::HandedOff,
+                &actor,
+                Some(reason),
+                now,
+            )
+            .await?;
+        }
+        tx.commit().await?;
         self.changed_or_exists(changed.rows_affected(), number, id)
             .await
     }
 
-    /// Gives the conversation back to the bot at `now`, clearing the handoff and the failure
-    /// count. Returns `true` when an operator had it, `false` when the bot already had it.
+    /// Gives the conversation back to the bot at `now` (recorded as returned by the bot),
+    /// clearing the handoff, the claim and the failure count; the bot's context starts fresh.
+    /// Returns `true` when people had it, `false` when the bot already had it. Operators use
+    /// [`ConversationStore::resolve`] or [`ConversationStore::return_to_bot`], which check
+    /// their claim.
     ///
     /// Errors: [`ConversationError::NotFound`] when there is no such conversation.
     pub async fn hand_back(&self, id: &str, now: Timestamp) -> Result<bool, ConversationError> {
-        let number = number_or_not_found(id)?;
-        let changed = sqlx::query(
-            "UPDATE conversations
-             SET status = 'bot', handoff_reason = NULL, handoff_summary = NULL, handed_off_at = NULL,
-                 failures = 0, updated_at = ?2
-             WHERE number = ?1 AND status = 'operator'",
-        )
-        .bind(number)
-        .bind(seconds(now))
-        .execute(&self.pool)
-        .await?;
-        self.changed_or_exists(changed.rows_affected(), number, id)
+        match self
+            .back_to_bot(id, &Actor::Bot, HandoffEventKind::ReturnedToBot, None, now)
             .await
+        {
+            Ok(_) => Ok(true),
+            Err(ConversationError::NotHandedOff(_)) => Ok(false),
+            Err(error) => Err(error),
+        }
     }
 
-    /// The conversations people have (or should pick up), the longest waiting first.
+    /// The conversations people have or should pick up (waiting or claimed), the longest
+    /// waiting first.
     pub async fn handed_off(&self) -> Result<Vec<Conversation>, ConversationError> {
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT {CONVERSATION_COLUMNS} FROM conversations WHERE status = 'operator'
+            "SELECT {CONVERSATION_COLUMNS} FROM conversations WHERE status <> 'bot'
              ORDER BY handed_off_at, number"
         )))
         .fetch_all(&self.pool)
@@ -275,7 +299,7 @@ impl ConversationStore {
     }
 }
 
-fn number_or_not_found(id: &str) -> Result<i64, ConversationError> {
+pub(super) fn number_or_not_found(id: &str) -> Result<i64, ConversationError> {
     conversation_number(id).ok_or_else(|| ConversationError::NotFound(id.to_string()))
 }
 
@@ -333,7 +357,7 @@ fn from_json<T: DeserializeOwned>(
     .transpose()
 }
 
-fn conversation_from_row(row: &SqliteRow) -> Result<Conversation, ConversationError> {
+pub(super) fn conversation_from_row(row: &SqliteRow) -> Result<Conversation, ConversationError> {
     let number: i64 = row.try_get("number")?;
     let handoff = match (
         row.try_get::<Option<String>, _>("handoff_reason")?,
@@ -344,6 +368,7 @@ fn conversation_from_row(row: &SqliteRow) -> Result<Conversation, ConversationEr
             reason,
             summary,
             at: timestamp(at)?,
+            claim: claim_from_row(row, number)?,
         }),
         (None, None, None) => None,
         _ => {
@@ -361,6 +386,7 @@ fn conversation_from_row(row: &SqliteRow) -> Result<Conversation, ConversationEr
         language: row.try_get("language")?,
         status: row.try_get::<String, _>("status")?.parse()?,
         handoff,
+        context_after: row.try_get("context_after")?,
         failures: u32::try_from(failures)
             .map_err(|_| ConversationError::Corrupt(format!("failure count {failures}")))?,
         created_at: timestamp(row.try_get("created_at")?)?,
@@ -368,7 +394,7 @@ fn conversation_from_row(row: &SqliteRow) -> Result<Conversation, ConversationEr
     })
 }
 
-fn message_from_row(row: &SqliteRow) -> Result<StoredMessage, ConversationError> {
+pub(super) fn message_from_row(row: &SqliteRow) -> Result<StoredMessage, ConversationError> {
     let id: i64 = row.try_get("id")?;
     let understanding = row
         .try_get::<Option<String>, _>("understanding")?
@@ -391,6 +417,47 @@ fn message_from_row(row: &SqliteRow) -> Result<StoredMessage, ConversationError>
         understanding,
         sources: from_json(row.try_get("sources")?, "sources", id)?.unwrap_or_default(),
         tool_ok: row.try_get("tool_ok")?,
+        author: row.try_get("author")?,
         created_at: timestamp(row.try_get("created_at")?)?,
     })
+}
+
+fn claim_from_row(row: &SqliteRow, number: i64) -> Result<Option<Claim>, ConversationError> {
+    match (
+        row.try_get::<Option<String>, _>("claimed_by")?,
+        row.try_get::<Option<i64>, _>("claimed_at")?,
+    ) {
+        (Some(operator), Some(at)) => Ok(Some(Claim {
+            operator,
+            at: timestamp(at)?,
+        })),
+        (None, None) => Ok(None),
+        _ => Err(ConversationError::Corrupt(format!(
+            "conversation {} has half a claim",
+            conversation_id(number)
+        ))),
+    }
+}
+
+/// Records a handoff event in `tx`, so the change and its record commit together.
+pub(super) async fn record_event(
+    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+    number: i64,
+    kind: HandoffEventKind,
+    actor: &Actor,
+    reason: Option<&str>,
+    now: Timestamp,
+) -> Result<(), ConversationError> {
+    sqlx::query(
+        "INSERT INTO handoff_events (conversation_number, kind, actor, reason, at)
+         VALUES (?1, ?2, ?3, ?4, ?5)",
+    )
+    .bind(number)
+    .bind(kind.as_str())
+    .bind(actor.stored())
+    .bind(reason)
+    .bind(seconds(now))
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
 }

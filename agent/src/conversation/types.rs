@@ -8,14 +8,17 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use std::str::FromStr;
 
-/// Who answers a conversation.
+/// Who answers a conversation. The bot answers only in [`ConversationStatus::Bot`]; in the
+/// two other states it stays silent (people have the conversation).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ConversationStatus {
     /// The agent answers.
     Bot,
-    /// It was handed to a person: the agent stays silent until it is handed back.
-    Operator,
+    /// Handed off, in the operators' queue: nobody has claimed it yet.
+    Waiting,
+    /// An operator claimed it and answers.
+    WithOperator,
 }
 
 impl ConversationStatus {
@@ -23,7 +26,8 @@ impl ConversationStatus {
     pub fn as_str(self) -> &'static str {
         match self {
             ConversationStatus::Bot => "bot",
-            ConversationStatus::Operator => "operator",
+            ConversationStatus::Waiting => "waiting",
+            ConversationStatus::WithOperator => "with_operator",
         }
     }
 }
@@ -34,7 +38,8 @@ impl FromStr for ConversationStatus {
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         match s {
             "bot" => Ok(ConversationStatus::Bot),
-            "operator" => Ok(ConversationStatus::Operator),
+            "waiting" => Ok(ConversationStatus::Waiting),
+            "with_operator" => Ok(ConversationStatus::WithOperator),
             other => Err(ConversationError::Corrupt(format!(
                 "conversation status `{other}`"
             ))),
@@ -42,14 +47,25 @@ impl FromStr for ConversationStatus {
     }
 }
 
-/// Why and when a conversation was handed to a person.
+/// Why and when a conversation was handed to a person, and who took it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Handoff {
     /// Why, as the escalation policy names it (`customer_asked`, `negative_sentiment`...).
     pub reason: String,
     /// What the operator should read first.
     pub summary: String,
-    /// When it was handed over.
+    /// When it was handed over (how long the customer has been waiting counts from here).
+    pub at: Timestamp,
+    /// The operator who claimed it; `None` while it waits in the queue.
+    pub claim: Option<Claim>,
+}
+
+/// An operator's claim on a handed-off conversation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Claim {
+    /// The operator's id (as in the operator tokens).
+    pub operator: String,
+    /// When they claimed it.
     pub at: Timestamp,
 }
 
@@ -66,8 +82,11 @@ pub struct Conversation {
     pub language: Option<String>,
     /// Who answers.
     pub status: ConversationStatus,
-    /// The handoff, while an operator has the conversation.
+    /// The handoff, while people have the conversation (waiting or claimed).
     pub handoff: Option<Handoff>,
+    /// The last message before the bot last took the conversation back from people: the
+    /// model's context starts after it (`None`: from the first message).
+    pub context_after: Option<i64>,
     /// The bot's consecutive failed turns, for the escalation policy.
     pub failures: u32,
     /// When it started.
@@ -90,6 +109,9 @@ pub enum MessageRole {
     Operator,
     /// A note for people, never shown to the model: "handed to a person", "bot back".
     Event,
+    /// An operator's internal note: for the team only, never sent to the customer nor shown
+    /// to the model.
+    Note,
 }
 
 impl MessageRole {
@@ -101,6 +123,7 @@ impl MessageRole {
             MessageRole::Tool => "tool",
             MessageRole::Operator => "operator",
             MessageRole::Event => "event",
+            MessageRole::Note => "note",
         }
     }
 }
@@ -115,6 +138,7 @@ impl FromStr for MessageRole {
             "tool" => Ok(MessageRole::Tool),
             "operator" => Ok(MessageRole::Operator),
             "event" => Ok(MessageRole::Event),
+            "note" => Ok(MessageRole::Note),
             other => Err(ConversationError::Corrupt(format!(
                 "message role `{other}`"
             ))),
@@ -139,6 +163,8 @@ pub struct NewMessage {
     pub sources: Vec<String>,
     /// For a tool result, whether the tool succeeded.
     pub tool_ok: Option<bool>,
+    /// For an operator message or a note, the operator who wrote it.
+    pub author: Option<String>,
 }
 
 impl NewMessage {
@@ -151,6 +177,7 @@ impl NewMessage {
             understanding: None,
             sources: Vec::new(),
             tool_ok: None,
+            author: None,
         }
     }
 
@@ -205,6 +232,23 @@ impl NewMessage {
             ..Self::empty(MessageRole::Event)
         }
     }
+
+    /// An operator's internal note (for the team only).
+    pub fn note(operator: impl Into<String>, text: impl Into<String>) -> Self {
+        Self {
+            text: Some(text.into()),
+            author: Some(operator.into()),
+            ..Self::empty(MessageRole::Note)
+        }
+    }
+
+    /// The same message, recorded as written by `operator`.
+    pub fn by(self, operator: impl Into<String>) -> Self {
+        Self {
+            author: Some(operator.into()),
+            ..self
+        }
+    }
 }
 
 /// A stored message.
@@ -230,6 +274,8 @@ pub struct StoredMessage {
     pub sources: Vec<String>,
     /// For a tool result, whether the tool succeeded.
     pub tool_ok: Option<bool>,
+    /// For an operator message or a note, the operator who wrote it.
+    pub author: Option<String>,
     /// When it was stored.
     pub created_at: Timestamp,
 }

@@ -10,6 +10,7 @@
 pub mod error;
 pub mod webhook;
 
+use crate::operator::OperatorState;
 use crate::whatsapp::channel::WhatsAppChannel;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -44,15 +45,22 @@ pub struct ServerState {
     pub channel: WhatsAppChannel,
     /// The webhook's secrets.
     pub whatsapp: Arc<WebhookSecrets>,
+    /// The operator API, when operators' tokens are configured.
+    pub operators: Option<OperatorState>,
 }
 
 /// The router of every door, with the webhook's body limit (Meta's 3 MB).
 pub fn router(state: ServerState) -> Router {
-    Router::new()
+    let operators = state.operators.clone();
+    let router = Router::new()
         .route(
             "/webhooks/whatsapp",
             get(webhook::verify).post(webhook::receive).layer(DefaultBodyLimit::max(webhook::MAX_BODY_BYTES)),
         )
         .route("/healthz", get(|| async { "ok" }))
-        .with_state(state)
+        .with_state(state);
+    match operators {
+        Some(operators) => router.nest("/api/operator", crate::operator::router(operators)),
+        None => router,
+    }
 }

@@ -6,7 +6,7 @@
 
 use super::ServerState;
 use super::error::ApiError;
-use crate::whatsapp::inbound::{DeliveryStatus, InboundMessage, StatusUpdate, parse_webhook};
+use crate::whatsapp::inbound::{DeliveryStatus, InboundMessage, MessageKind, StatusUpdate, parse_webhook};
 use crate::whatsapp::signature::verify_signature;
 use crate::whatsapp::store::{InboxMessage, StatusRecord};
 use axum::body::Bytes;
@@ -91,8 +91,20 @@ fn inbox_message(message: &InboundMessage) -> Option<InboxMessage> {
         profile_name: message.profile_name.clone(),
         kind: message.kind.type_name().to_string(),
         text: message.text_for_agent(),
+        media_id: media_id(&message.kind),
         sent_at: message.timestamp,
     })
+}
+
+fn media_id(kind: &MessageKind) -> Option<String> {
+    match kind {
+        MessageKind::Image(media)
+        | MessageKind::Audio(media)
+        | MessageKind::Video(media)
+        | MessageKind::Document(media)
+        | MessageKind::Sticker(media) => Some(media.id.clone()),
+        _ => None,
+    }
 }
 
 fn status_record(update: &StatusUpdate) -> StatusRecord {

@@ -27,7 +27,8 @@ impl Agent {
         let parts = &self.parts;
         let now = parts.clock.now();
         let conversation = parts.conversations.for_contact(&inbound.contact_id, &inbound.channel, now).await?;
-        let stored = parts.conversations.recent_messages(&conversation.id, self.config.history_messages).await?;
+        // Only what came after the bot last took the conversation back from people.
+        let stored = parts.conversations.context_messages(&conversation.id, self.config.history_messages).await?;
 
         let fallback = conversation.language.clone().unwrap_or_else(|| self.default_language());
         let understanding = parts.understander.understand(&inbound.text, &fallback).await?;
@@ -37,7 +38,8 @@ impl Agent {
         }
         let customer_message = NewMessage::customer(inbound.text.clone(), understanding.clone());
 
-        if conversation.status == ConversationStatus::Operator {
+        // Waiting for an operator or with one: people answer, the bot stays silent.
+        if conversation.status != ConversationStatus::Bot {
             parts.conversations.append(&conversation.id, &[customer_message], now).await?;
             return Ok(silent_outcome(&conversation, understanding));
         }

@@ -22,7 +22,8 @@ pub fn message_tokens(message: &ChatMessage) -> usize {
 }
 
 /// Turns stored messages into the model's view. Operator messages read as the business's own
-/// (the model continues after them); events are notes for people, not for the model.
+/// (the model continues after them); events and operators' internal notes are for people,
+/// never for the model.
 pub fn to_chat_messages(stored: &[StoredMessage]) -> Vec<ChatMessage> {
     stored
         .iter()
@@ -43,7 +44,7 @@ pub fn to_chat_messages(stored: &[StoredMessage]) -> Vec<ChatMessage> {
                 MessageRole::Tool => {
                     m.tool_call_id.as_ref().map(|id| ChatMessage::tool_result(id.clone(), text.unwrap_or_default()))
                 }
-                MessageRole::Event => None,
+                MessageRole::Event | MessageRole::Note => None,
             }
         })
         .collect()

@@ -11,6 +11,7 @@
 use super::outbox::{OutboxItem, OutboxMessage, OutboxState, SendCategory};
 use super::rules::{self, KeywordRequest, SendDecision};
 use super::store::{Accepted, ChannelStore, ChannelStoreError, Consent, ContactState, InboxMessage, OutboxRecord, StatusRecord};
+use crate::operator::OperatorHub;
 use crate::turn::{Agent, AgentError, Inbound, TurnOutcome};
 use async_trait::async_trait;
 use charla_prompts::Reply;
@@ -90,6 +91,7 @@ struct Inner {
     workers: Mutex<HashMap<String, mpsc::UnboundedSender<()>>>,
     outbox_ready: Notify,
     turn_listeners: Mutex<Vec<mpsc::UnboundedSender<(String, TurnOutcome)>>>,
+    operators: Mutex<Option<OperatorHub>>,
 }
 
 impl std::fmt::Debug for WhatsAppChannel {
@@ -110,6 +112,7 @@ impl WhatsAppChannel {
                 workers: Mutex::new(HashMap::new()),
                 outbox_ready: Notify::new(),
                 turn_listeners: Mutex::new(Vec::new()),
+                operators: Mutex::new(None),
             }),
         }
     }
@@ -117,6 +120,16 @@ impl WhatsAppChannel {
     /// The channel's store.
     pub fn store(&self) -> &ChannelStore {
         &self.inner.store
+    }
+
+    /// "Now", from the agent's clock.
+    pub fn now(&self) -> jiff::Timestamp {
+        self.inner.agent.parts().clock.now()
+    }
+
+    /// Tells operators about handoffs and about customers writing while with them.
+    pub fn notify_operators(&self, hub: OperatorHub) {
+        *lock(&self.inner.operators) = Some(hub);
     }
 
     /// Starts the sender and picks up what a previous process accepted but did not finish.
@@ -230,6 +243,9 @@ impl WhatsAppChannel {
                 customer_name: pending.iter().rev().find_map(|m| m.profile_name.clone()),
             })
             .await?;
+        if let Some(hub) = lock(&self.inner.operators).as_ref() {
+            hub.publish_turn(&outcome, &text_of(&pending), now);
+        }
         let language = outcome.understanding.language.code.clone();
         let replies: Vec<OutboxItem> = outcome
             .reply
@@ -343,6 +359,10 @@ impl WhatsAppChannel {
         }
         tokio::time::Instant::now()
     }
+}
+
+fn text_of(pending: &[InboxMessage]) -> String {
+    pending.iter().filter_map(|m| m.text.as_deref()).collect::<Vec<_>>().join("\n")
 }
 
 fn reply_item(contact: &str, phone_number_id: &str, language: &str, message: OutboxMessage) -> OutboxItem {

@@ -342,10 +342,19 @@ impl CloudApiClient {
                 Err(error) => error,
             };
             let Some(wait) = self.retry_wait(&error, attempts) else {
-                tracing::warn!(attempts, code = error.code(), "WhatsApp send failed: {error}");
+                tracing::warn!(
+                    attempts,
+                    code = error.code(),
+                    "WhatsApp send failed: {error}"
+                );
                 return Err(SendFailure { attempts, error });
             };
-            tracing::debug!(attempts, ?wait, code = error.code(), "WhatsApp send will be retried");
+            tracing::debug!(
+                attempts,
+                ?wait,
+                code = error.code(),
+                "WhatsApp send will be retried"
+            );
             tokio::time::sleep(wait).await;
         }
     }
@@ -420,7 +429,10 @@ impl CloudApiClient {
 
     fn messages_url(&self, phone_number_id: &str) -> Result<String, SendError> {
         check_path_id("phone number id", phone_number_id)?;
-        Ok(format!("{}/{phone_number_id}/messages", self.config.base_url))
+        Ok(format!(
+            "{}/{phone_number_id}/messages",
+            self.config.base_url
+        ))
     }
 
     /// One authenticated API call; its JSON answer, or the error it carried.
@@ -593,7 +605,10 @@ async fn read_limited(mut response: reqwest::Response, limit: u64) -> Result<Vec
         title: "too large".to_string(),
         message: format!("the answer is over {limit} bytes"),
     };
-    if response.content_length().is_some_and(|length| length > limit) {
+    if response
+        .content_length()
+        .is_some_and(|length| length > limit)
+    {
         return Err(too_large());
     }
     let mut bytes = Vec::new();
@@ -654,7 +669,10 @@ mod tests {
     fn retry_after_is_read_as_seconds_or_date() {
         let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_445_412_480); // 2015-10-21 07:28:00 UTC
         assert_eq!(parse_retry_after("2", now), Some(Duration::from_secs(2)));
-        assert_eq!(parse_retry_after("0.25", now), Some(Duration::from_millis(250)));
+        assert_eq!(
+            parse_retry_after("0.25", now),
+            Some(Duration::from_millis(250))
+        );
         assert_eq!(
             parse_retry_after("Wed, 21 Oct 2015 07:28:07 GMT", now),
             Some(Duration::from_secs(7))
@@ -670,9 +688,15 @@ mod tests {
     #[test]
     fn error_without_metas_envelope_is_classified_by_status() {
         let error = error_from_parts(StatusCode::BAD_GATEWAY, None, b"<html>bad gateway</html>");
-        assert!(matches!(error, SendError::Retryable { code: None, .. }), "{error:?}");
+        assert!(
+            matches!(error, SendError::Retryable { code: None, .. }),
+            "{error:?}"
+        );
         let error = error_from_parts(StatusCode::NOT_FOUND, None, b"");
-        assert!(matches!(error, SendError::Permanent { code: None, .. }), "{error:?}");
+        assert!(
+            matches!(error, SendError::Permanent { code: None, .. }),
+            "{error:?}"
+        );
     }
 
     #[test]

@@ -9,12 +9,14 @@
 //!   WhatsApp's limits, and its exact request body.
 //! - `cloud_api`: the Cloud API client: send with retries, mark read, download media.
 //! - `cloud_sender`: the channel's sender over the Cloud API client.
+//! - `operator_sender`: operators' messages to WhatsApp customers, through the outbox.
 //! - `throughput`: per-number spacing of sends.
 
 pub mod channel;
 pub mod cloud_api;
 pub mod cloud_sender;
 pub mod inbound;
+pub mod operator_sender;
 pub mod outbound;
 pub mod outbox;
 pub mod rules;

@@ -80,9 +80,7 @@ pub enum OutboundError {
     #[error("a list with several sections needs a title on each")]
     MissingSectionTitle,
     /// A template parameter has a line break, a tab or more than four spaces in a row.
-    #[error(
-        "template parameter {position} has a line break, a tab or more than 4 spaces in a row"
-    )]
+    #[error("template parameter {position} has a line break, a tab or more than 4 spaces in a row")]
     TemplateParameter {
         /// Its position, from 1 as in `{{1}}`.
         position: usize,
@@ -355,7 +353,11 @@ impl OutboundMessage {
                         check_text("row id", &row.id, ROW_ID_MAX_CHARS)?;
                         check_text("row title", &row.title, ROW_TITLE_MAX_CHARS)?;
                         if let Some(description) = &row.description {
-                            check_length("row description", description, ROW_DESCRIPTION_MAX_CHARS)?;
+                            check_length(
+                                "row description",
+                                description,
+                                ROW_DESCRIPTION_MAX_CHARS,
+                            )?;
                         }
                         check_distinct(&mut ids, "row ids", &row.id)?;
                     }
@@ -645,7 +647,12 @@ fn check_length(field: &'static str, text: &str, limit: usize) -> Result<(), Out
     Ok(())
 }
 
-fn check_count(what: &'static str, count: usize, min: usize, max: usize) -> Result<(), OutboundError> {
+fn check_count(
+    what: &'static str,
+    count: usize,
+    min: usize,
+    max: usize,
+) -> Result<(), OutboundError> {
     if (min..=max).contains(&count) {
         Ok(())
     } else {

@@ -43,6 +43,10 @@ pub struct InboxMessage {
     pub kind: String,
     /// What the agent reads; `None` when there is nothing to answer.
     pub text: Option<String>,
+    /// The media's id, for images, audio, video, documents and stickers: downloaded through
+    /// the Graph API ([`super::cloud_api::CloudApiClient::media`]) when something needs it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub media_id: Option<String>,
     /// Meta's timestamp (Unix seconds).
     pub sent_at: i64,
 }

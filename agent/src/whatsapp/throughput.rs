@@ -50,9 +50,7 @@ impl ThroughputLimiter {
             if next_free.len() > PRUNE_ABOVE {
                 next_free.retain(|_, free| *free > now);
             }
-            let free = next_free
-                .entry(phone_number_id.to_string())
-                .or_insert(now);
+            let free = next_free.entry(phone_number_id.to_string()).or_insert(now);
             let slot = (*free).max(now);
             *free = slot + self.interval;
             slot

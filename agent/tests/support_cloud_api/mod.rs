@@ -136,7 +136,13 @@ impl FakeCloudApi {
 
     /// As [`fail_next`](Self::fail_next), with a `Retry-After` header of `retry_after`
     /// (in seconds, fractions allowed).
-    pub fn fail_next_with_retry_after(&self, n: usize, status: u16, code: i64, retry_after: Duration) {
+    pub fn fail_next_with_retry_after(
+        &self,
+        n: usize,
+        status: u16,
+        code: i64,
+        retry_after: Duration,
+    ) {
         self.script(n, status, code, Some(retry_after));
     }
 
@@ -154,9 +160,10 @@ impl FakeCloudApi {
     /// Makes media `media_id` downloadable with `bytes` of type `mime_type`.
     pub fn add_media(&self, media_id: &str, bytes: &[u8], mime_type: &str) {
         let mut inner = self.shared.inner.lock().unwrap();
-        inner
-            .media
-            .insert(media_id.to_string(), (bytes.to_vec(), mime_type.to_string()));
+        inner.media.insert(
+            media_id.to_string(),
+            (bytes.to_vec(), mime_type.to_string()),
+        );
     }
 
     /// Every request received, in order, failed ones included.
@@ -206,7 +213,14 @@ impl FakeCloudApi {
     }
 }
 
-fn record(shared: &Shared, method: &str, path: String, headers: &HeaderMap, body: Value, status: u16) {
+fn record(
+    shared: &Shared,
+    method: &str,
+    path: String,
+    headers: &HeaderMap,
+    body: Value,
+    status: u16,
+) {
     let headers = headers
         .iter()
         .map(|(n, v)| (n.as_str().to_string(), v.to_str().unwrap_or("").to_string()))
@@ -223,7 +237,9 @@ fn record(shared: &Shared, method: &str, path: String, headers: &HeaderMap, body
 }
 
 fn authorized(headers: &HeaderMap) -> bool {
-    headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok())
+    headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
         == Some(format!("Bearer {TOKEN}").as_str())
 }
 

@@ -1,0 +1,148 @@
+//! `cargo bench -p charla-agent --bench webhook_load`: `charla serve` under load from `wrk`
+//! (Debian's package) on loopback, with durability on: every delivery is signed, verified and
+//! committed to SQLite before its 200, and each one is a new customer message that the
+//! offline agent answers through the outbox to a fake Cloud API.
+//!
+//! `wrk` paces itself with the Lua script's `delay()` to a target rate (default 1,000
+//! deliveries/s: `CHARLA_LOAD_RATE`, `CHARLA_LOAD_SECONDS`). Reported: the webhook's ack
+//! latency p50/p90/p99 (wrk's own measurement), deliveries/s acknowledged, replies/s sent
+//! during the run and how long the backlog took to drain afterwards.
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+#[path = "../tests/support_cloud_api/mod.rs"]
+mod fake_cloud_api;
+
+use charla_agent::whatsapp::signature::sign;
+use serde_json::json;
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+const SECRET: &str = "load-test-secret";
+const THREADS: usize = 2;
+const CONNECTIONS: usize = 20;
+
+const SCRIPT: &str = r#"
+local sigs, bodies = {}, {}
+local counter, id, threads = 0, 0, 1
+local delay_ms = 10
+function setup(thread)
+  thread:set("id", setup_count or 0)
+  setup_count = (setup_count or 0) + 1
+end
+function init(args)
+  for line in io.lines(args[1]) do
+    local tab = line:find("\t")
+    sigs[#sigs + 1] = line:sub(1, tab - 1)
+    bodies[#bodies + 1] = line:sub(tab + 1)
+  end
+  threads = tonumber(args[2])
+  delay_ms = tonumber(args[3])
+end
+function request()
+  local i = ((counter * threads + id) % #bodies) + 1
+  counter = counter + 1
+  return wrk.format("POST", "/webhooks/whatsapp",
+    { ["Content-Type"] = "application/json", ["X-Hub-Signature-256"] = sigs[i] }, bodies[i])
+end
+function delay()
+  return delay_ms
+end
+"#;
+
+fn env_or(name: &str, default: u64) -> u64 {
+    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+}
+
+fn main() {
+    if Command::new("wrk").arg("--version").output().is_err() {
+        println!("webhook load: wrk is not installed (apt-get install wrk): not measured");
+        return;
+    }
+    let rate = env_or("CHARLA_LOAD_RATE", 1000);
+    let seconds = env_or("CHARLA_LOAD_SECONDS", 20);
+    let deliveries = (rate * seconds) as usize + 2000;
+    // Each connection waits this long between requests, so all together make `rate`.
+    let delay_ms = (CONNECTIONS as u64 * 1000) / rate.max(1);
+
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
+    let api = rt.block_on(fake_cloud_api::FakeCloudApi::start());
+    let dir = tempfile::tempdir().unwrap();
+
+    // Signed deliveries: each a new message of one of 5,000 customers.
+    let bodies_file = dir.path().join("bodies.tsv");
+    let mut out = std::io::BufWriter::new(std::fs::File::create(&bodies_file).unwrap());
+    for i in 0..deliveries {
+        let from = format!("34699{:06}", i % 5000);
+        let body = serde_json::to_string(&json!({
+            "object": "whatsapp_business_account",
+            "entry": [{ "id": "1", "changes": [{ "field": "messages", "value": {
+                "messaging_product": "whatsapp",
+                "metadata": { "display_phone_number": "15550783881", "phone_number_id": "106540352242922" },
+                "contacts": [{ "profile": { "name": "Cliente" }, "wa_id": from }],
+                "messages": [{ "from": from, "id": format!("wamid.load.{i}"), "timestamp": "1772442000", "type": "text",
+                               "text": { "body": "¿Cuánto cuesta el envío a Canarias?" } }]
+            }}]}]
+        }))
+        .unwrap();
+        writeln!(out, "{}\t{}", sign(SECRET.as_bytes(), body.as_bytes()), body).unwrap();
+    }
+    drop(out);
+    let script = dir.path().join("load.lua");
+    std::fs::write(&script, SCRIPT).unwrap();
+
+    let mut server = Command::new(env!("CARGO_BIN_EXE_charla"))
+        .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
+        .env("CHARLA_EMBEDDER", "none")
+        .env("CHARLA_FIXED_NOW", "2026-03-02T10:00:00+01:00")
+        .env("WHATSAPP_APP_SECRET", SECRET)
+        .env("WHATSAPP_ACCESS_TOKEN", fake_cloud_api::TOKEN)
+        .env("WHATSAPP_API_BASE_URL", api.base_url())
+        .env("RUST_LOG", "error")
+        .args(["--data-dir", dir.path().join("data").to_str().unwrap(), "serve", "--addr", "127.0.0.1:0", "--debounce-ms", "200"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(server.stderr.take().unwrap()).lines();
+    let url = loop {
+        let line = lines.next().expect("charla serve printed its address").unwrap();
+        if let Some(url) = line.strip_prefix("charla listening on ") {
+            break url.trim().to_string();
+        }
+    };
+    std::thread::spawn(move || for _ in lines {});
+
+    let replies = || api.sent().iter().filter(|m| m.get("status").is_none()).count();
+    let started = Instant::now();
+    let output = Command::new("wrk")
+        .args(["-t", &THREADS.to_string(), "-c", &CONNECTIONS.to_string(), "-d", &format!("{seconds}s"), "--latency", "-s"])
+        .arg(&script)
+        .arg(&url)
+        .args(["--", bodies_file.to_str().unwrap(), &THREADS.to_string(), &delay_ms.to_string()])
+        .output()
+        .unwrap();
+    let load_time = started.elapsed();
+    let answered_during = replies();
+    let report = String::from_utf8_lossy(&output.stdout).to_string();
+    let acknowledged = report
+        .lines()
+        .find(|l| l.contains("requests in"))
+        .and_then(|l| l.split_whitespace().next())
+        .and_then(|n| n.parse::<usize>().ok())
+        .unwrap_or(0);
+
+    // Every acknowledged delivery is one new message: wait for its answer.
+    let drain_started = Instant::now();
+    while replies() < acknowledged && drain_started.elapsed() < Duration::from_secs(300) {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let drained = drain_started.elapsed();
+    let _ = server.kill();
+
+    println!("{report}");
+    println!("target rate            {rate} deliveries/s for {seconds} s ({CONNECTIONS} connections, {THREADS} wrk threads)");
+    println!("acknowledged           {acknowledged} ({:.0}/s)", acknowledged as f64 / load_time.as_secs_f64());
+    println!("answered during load   {answered_during} ({:.0}/s)", answered_during as f64 / load_time.as_secs_f64());
+    println!("answered in all        {} after {:.1} s more", replies(), drained.as_secs_f64());
+}
