@@ -24,7 +24,8 @@ const CONNECTIONS: usize = 20;
 
 const SCRIPT: &str = r#"
 local sigs, bodies = {}, {}
-local counter, id, threads = 0, 0, 1
+-- `id` is the global each thread gets from setup(); a local here would hide it.
+local counter, threads = 0, 1
 local delay_ms = 10
 function setup(thread)
   thread:set("id", setup_count or 0)
@@ -89,6 +90,8 @@ fn main() {
     }
     drop(out);
     let script = dir.path().join("load.lua");
+    // CHARLA_LOAD_DATA_DIR keeps the server's data for inspection.
+    let data_dir = std::env::var_os("CHARLA_LOAD_DATA_DIR").map(std::path::PathBuf::from).unwrap_or_else(|| dir.path().join("data"));
     std::fs::write(&script, SCRIPT).unwrap();
 
     let mut server = Command::new(env!("CARGO_BIN_EXE_charla"))
@@ -98,8 +101,8 @@ fn main() {
         .env("WHATSAPP_APP_SECRET", SECRET)
         .env("WHATSAPP_ACCESS_TOKEN", fake_cloud_api::TOKEN)
         .env("WHATSAPP_API_BASE_URL", api.base_url())
-        .env("RUST_LOG", "error")
-        .args(["--data-dir", dir.path().join("data").to_str().unwrap(), "serve", "--addr", "127.0.0.1:0", "--debounce-ms", "200"])
+        .env("RUST_LOG", "warn")
+        .args(["--data-dir", data_dir.to_str().unwrap(), "serve", "--addr", "127.0.0.1:0", "--debounce-ms", "200"])
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
@@ -111,7 +114,12 @@ fn main() {
             break url.trim().to_string();
         }
     };
-    std::thread::spawn(move || for _ in lines {});
+    // The server's warnings and errors, if any, show up in the bench's output.
+    std::thread::spawn(move || {
+        for line in lines.map_while(Result::ok) {
+            eprintln!("charla: {line}");
+        }
+    });
 
     let replies = || api.sent().iter().filter(|m| m.get("status").is_none()).count();
     let started = Instant::now();
@@ -134,8 +142,16 @@ fn main() {
 
     // Every acknowledged delivery is one new message: wait for its answer.
     let drain_started = Instant::now();
+    let mut last = (replies(), Instant::now());
     while replies() < acknowledged && drain_started.elapsed() < Duration::from_secs(300) {
-        std::thread::sleep(Duration::from_millis(100));
+        std::thread::sleep(Duration::from_millis(200));
+        let now = replies();
+        if now != last.0 {
+            last = (now, Instant::now());
+        } else if last.1.elapsed() > Duration::from_secs(20) {
+            eprintln!("no progress for 20 s: {now} of {acknowledged} answered");
+            break;
+        }
     }
     let drained = drain_started.elapsed();
     let _ = server.kill();

@@ -48,6 +48,11 @@ pub async fn run(settings: &Settings, args: ServeArgs) -> Result<ExitCode> {
     if let Some(base_url) = env("WHATSAPP_API_BASE_URL") {
         cloud.base_url = base_url;
     }
+    if let Some(rate) = env("WHATSAPP_MESSAGES_PER_SECOND") {
+        cloud.messages_per_second = rate
+            .parse()
+            .with_context(|| format!("WHATSAPP_MESSAGES_PER_SECOND={rate:?} is not a number of messages per second"))?;
+    }
     let client = CloudApiClient::new(cloud).context("WhatsApp Cloud API client")?;
     let store = ChannelStore::new(runtime.store.pool().clone());
     let config = ChannelConfig { debounce: Duration::from_millis(args.debounce_ms), ..ChannelConfig::default() };
