@@ -5,14 +5,14 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod support;
+use crate::support;
 
 use charla_agent::escalation::EscalationReason;
 use charla_agent::model::scripted::{ScriptedModel, ScriptedStep};
 use charla_agent::model::{ModelError, Role};
 use charla_agent::turn::AgentConfig;
 use std::sync::Arc;
-use support::{agent_with, say, tools_called};
+use crate::support::{agent_with, say, tools_called};
 
 fn scripted(steps: Vec<ScriptedStep>) -> Arc<ScriptedModel> {
     Arc::new(ScriptedModel::new(steps))

@@ -8,13 +8,13 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod support;
+use crate::support;
 
 use charla_agent::runtime::Runtime;
 use charla_agent::turn::{AgentConfig, TurnOutcome};
 use charla_tools::Clock;
 use std::sync::OnceLock;
-use support::tools_called;
+use crate::support::tools_called;
 
 struct Shared {
     rt: tokio::runtime::Runtime,

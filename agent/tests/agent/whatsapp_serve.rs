@@ -4,9 +4,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod support;
-#[path = "support_cloud_api/mod.rs"]
-mod fake_cloud_api;
+use crate::support;
+use crate::fake_cloud_api;
 
 use charla_agent::server::{self, ServerState, WebhookSecrets};
 use charla_agent::turn::AgentConfig;

@@ -5,8 +5,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-#[path = "support_cloud_api/mod.rs"]
-mod fake_cloud_api;
+use crate::fake_cloud_api;
 
 use charla_agent::whatsapp::signature::sign;
 use serde_json::{Value, json};
