@@ -17,6 +17,18 @@ pub fn ndcg_at_k(ranked: &[String], relevant: &HashSet<String>, k: usize) -> f64
     if ideal == 0.0 { 0.0 } else { dcg / ideal }
 }
 
+/// nDCG@k as BERT-FAQ reports it for StackFAQ (scikit-learn's `ndcg_score` over the labels of
+/// the top `k` hits): the ideal ranking is made of the relevant ids *found* in the top `k`, not
+/// of every relevant id, so one relevant hit at rank 1 scores 1 however many relevant ids the
+/// query has. Higher than [`ndcg_at_k`] whenever relevant ids are missed; 0 when none is found.
+pub fn ndcg_at_k_within_retrieved(ranked: &[String], relevant: &HashSet<String>, k: usize) -> f64 {
+    let gains: Vec<bool> = ranked.iter().take(k).map(|id| relevant.contains(id)).collect();
+    let dcg: f64 = gains.iter().enumerate().filter(|(_, hit)| **hit).map(|(i, _)| 1.0 / ((i + 2) as f64).log2()).sum();
+    let found = gains.iter().filter(|hit| **hit).count();
+    let ideal: f64 = (0..found).map(|i| 1.0 / ((i + 2) as f64).log2()).sum();
+    if ideal == 0.0 { 0.0 } else { dcg / ideal }
+}
+
 /// MRR@k: the reciprocal rank of the first relevant id within the top `k`, else 0.
 pub fn mrr_at_k(ranked: &[String], relevant: &HashSet<String>, k: usize) -> f64 {
     ranked
@@ -78,6 +90,21 @@ mod tests {
     #[test]
     fn ndcg_ignores_hits_below_the_cutoff() {
         assert!(close(ndcg_at_k(&ids(&["x", "a"]), &set(&["a"]), 1), 0.0));
+    }
+
+    #[test]
+    fn ndcg_within_retrieved_only_counts_relevant_ids_that_were_found() {
+        // One of three relevant ids found, at rank 2: DCG = 1/log2(3); the ideal of what was
+        // found is 1 (it at rank 1), against 1 + 1/log2(3) + 1/2 for the standard nDCG.
+        let ranked = ids(&["x", "a", "y"]);
+        let relevant = set(&["a", "b", "c"]);
+        let within = ndcg_at_k_within_retrieved(&ranked, &relevant, 3);
+        assert!(close(within, 1.0 / 3f64.log2()), "{within}");
+        let standard = ndcg_at_k(&ranked, &relevant, 3);
+        assert!(close(standard, (1.0 / 3f64.log2()) / (1.0 + 1.0 / 3f64.log2() + 0.5)), "{standard}");
+        assert!(close(ndcg_at_k_within_retrieved(&ids(&["a", "x"]), &relevant, 10), 1.0));
+        assert!(close(ndcg_at_k_within_retrieved(&ids(&["x", "a"]), &relevant, 1), 0.0));
+        assert!(close(ndcg_at_k_within_retrieved(&ids(&[]), &relevant, 5), 0.0));
     }
 
     #[test]

@@ -5,7 +5,8 @@
 //! - [`source`]: reading catalogs, FAQs and policies from files, with line-precise rejections.
 //! - [`chunk`]: splitting records into token-sized chunks, with locale and content hash.
 //! - [`locale`]: language detection.
-//! - [`embed`]: the [`Embedder`] seam (local candle model, OpenAI-compatible endpoint).
+//! - [`embed`]: the [`Embedder`] seam (local candle model, OpenAI-compatible endpoint, and a
+//!   cache on disk in front of either).
 //! - [`index`]: the [`VectorIndex`] seam (qdrant-edge in process, Qdrant server).
 //! - [`ingest`]: the idempotent ingest pipeline (add, update, unchanged, delete, reject).
 //! - [`search`]: hybrid retrieval for people and tools.
@@ -19,6 +20,6 @@ pub mod record;
 pub mod search;
 pub mod source;
 
-pub use embed::{EmbedError, EmbedRole, Embedder};
+pub use embed::{CachedEmbedder, EmbedError, EmbedRole, Embedder};
 pub use index::{IndexError, VectorIndex};
 pub use record::{Chunk, ChunkId, Kind, Record};

@@ -62,8 +62,8 @@ pub struct Record {
     /// What the record is.
     pub kind: Kind,
     /// A key unique within its source and stable across edits of *other* records: the SKU of a
-    /// product, the question of an FAQ entry, the heading path of a policy section. Point ids
-    /// derive from it, so reordering a file re-embeds nothing.
+    /// product, the id of an FAQ entry that has one (else its question), the heading path of a
+    /// policy section. Point ids derive from it, so reordering a file re-embeds nothing.
     pub key: String,
     /// The 1-based line where the record starts in its file (for messages).
     pub line: usize,

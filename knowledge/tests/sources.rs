@@ -2,7 +2,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use charla_knowledge::source::{self, Parsed, SourceError, SourceFile};
-use charla_knowledge::{Kind, Record};
+use charla_knowledge::{ChunkId, Kind, Record};
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
 
@@ -385,6 +385,218 @@ fn faq_duplicate_question_is_rejected_with_the_first_line() {
             4,
             "duplicate question `do you ship?` (first on line 1)".to_string()
         )]
+    );
+}
+
+#[test]
+fn faq_json_items_with_ids_are_keyed_by_id_and_one_question_may_have_several_answers() {
+    let dir = tempfile::tempdir().unwrap();
+    let faq = written(
+        dir.path(),
+        "faq.json",
+        br#"[
+  {"id": "t0_a0", "question": "Strikethrough with GitHub Markdown", "answer": "Use ~~tildes~~."},
+  {"id": "t0_a1", "question": "Strikethrough with GitHub Markdown", "answer": "Use <del>."},
+  {"qid": 7, "question": "How do I delete my account?", "answer": "From the settings page."},
+  {"FAQ ID": "f-9", "question": "Can I rename a repository?", "answer": "Yes, in Settings."}
+]"#,
+    );
+    let parsed = source::parse(&faq, Kind::Faq).unwrap();
+    assert!(parsed.rejected.is_empty(), "{:?}", parsed.rejected);
+    assert_eq!(keys(&parsed), vec!["t0_a0", "t0_a1", "7", "f-9"]);
+    let ids: Vec<_> = parsed
+        .records
+        .iter()
+        .map(|record| record.fields.get("id").cloned())
+        .collect();
+    assert_eq!(
+        ids,
+        vec![
+            Some(json!("t0_a0")),
+            Some(json!("t0_a1")),
+            Some(json!("7")),
+            Some(json!("f-9"))
+        ],
+        "the id is kept under `id`, as text, whatever the column was called"
+    );
+    let second = record(&parsed, "t0_a1");
+    assert_eq!(second.title, "Strikethrough with GitHub Markdown");
+    assert_eq!(second.line, 3);
+    assert_eq!(second.text, "Strikethrough with GitHub Markdown\n\nUse <del>.");
+}
+
+#[test]
+fn faq_point_ids_derive_from_the_faq_id_not_the_question() {
+    let dir = tempfile::tempdir().unwrap();
+    let faq = written(
+        dir.path(),
+        "faq.json",
+        br#"[{"id": "a", "question": "Same?", "answer": "One."},
+            {"id": "b", "question": "Same?", "answer": "Two."}]"#,
+    );
+    let parsed = source::parse(&faq, Kind::Faq).unwrap();
+    let chunker = charla_knowledge::chunk::Chunker::default();
+    let chunk_ids: Vec<ChunkId> = parsed
+        .records
+        .iter()
+        .flat_map(|record| chunker.chunk(&faq, Kind::Faq, record))
+        .map(|chunk| chunk.id)
+        .collect();
+    assert_eq!(
+        chunk_ids,
+        vec![
+            ChunkId::derive("faq.json", "a", 0),
+            ChunkId::derive("faq.json", "b", 0)
+        ]
+    );
+    // Reworded questions keep their point: the id, not the wording, names the entry.
+    let reworded = written(
+        dir.path(),
+        "faq.json",
+        br#"[{"id": "a", "question": "Same, reworded?", "answer": "One."}]"#,
+    );
+    let parsed = source::parse(&reworded, Kind::Faq).unwrap();
+    let chunks = chunker.chunk(&reworded, Kind::Faq, &parsed.records[0]);
+    assert_eq!(chunks[0].id, ChunkId::derive("faq.json", "a", 0));
+    assert_eq!(chunks[0].fields.get("id"), Some(&json!("a")));
+}
+
+#[test]
+fn faq_json_duplicate_id_is_rejected_with_its_line_and_the_first_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let faq = written(
+        dir.path(),
+        "faq.json",
+        br#"{"faqs": [
+  {"id": "ship", "question": "Do you ship?", "answer": "Yes."},
+  {"id": "pay", "question": "Can I pay by card?", "answer": "Yes."},
+  {"id": "ship", "question": "Do you ship abroad?", "answer": "To the EU."}
+]}"#,
+    );
+    let parsed = source::parse(&faq, Kind::Faq).unwrap();
+    assert_eq!(keys(&parsed), vec!["ship", "pay"]);
+    assert_eq!(record(&parsed, "ship").title, "Do you ship?");
+    assert_eq!(
+        rejections(&parsed),
+        vec![(
+            4,
+            "item 3: duplicate id `ship` (first used by item 1 on line 2)".to_string()
+        )]
+    );
+    assert_eq!(
+        parsed.rejected[0].to_string(),
+        "faq.json:4: item 3: duplicate id `ship` (first used by item 1 on line 2)"
+    );
+}
+
+#[test]
+fn faq_minified_json_duplicate_id_is_told_apart_by_its_item_number() {
+    let dir = tempfile::tempdir().unwrap();
+    let faq = written(
+        dir.path(),
+        "faq.json",
+        br#"[{"id":"x","question":"A?","answer":"1"},{"id":"y","question":"B?","answer":"2"},{"id":"x","question":"C?","answer":"3"}]"#,
+    );
+    let parsed = source::parse(&faq, Kind::Faq).unwrap();
+    assert_eq!(keys(&parsed), vec!["x", "y"]);
+    assert_eq!(
+        rejections(&parsed),
+        vec![(
+            1,
+            "item 3: duplicate id `x` (first used by item 1 on line 1)".to_string()
+        )]
+    );
+}
+
+#[test]
+fn faq_jsonl_duplicate_id_is_rejected_with_its_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let faq = written(
+        dir.path(),
+        "faq.jsonl",
+        b"{\"faq_id\": 1, \"q\": \"A?\", \"a\": \"1\"}\n\n{\"faq_id\": 1, \"q\": \"B?\", \"a\": \"2\"}\n",
+    );
+    let parsed = source::parse(&faq, Kind::Faq).unwrap();
+    assert_eq!(keys(&parsed), vec!["1"]);
+    assert_eq!(
+        rejections(&parsed),
+        vec![(3, "duplicate id `1` (first used on line 1)".to_string())]
+    );
+}
+
+#[test]
+fn faq_id_that_is_not_text_or_a_number_is_rejected() {
+    let dir = tempfile::tempdir().unwrap();
+    let faq = written(
+        dir.path(),
+        "faq.json",
+        br#"[{"id": {"n": 1}, "question": "A?", "answer": "1"},
+ {"id": true, "question": "B?", "answer": "2"},
+ {"id": "", "question": "C?", "answer": "3"}]"#,
+    );
+    let parsed = source::parse(&faq, Kind::Faq).unwrap();
+    assert_eq!(
+        keys(&parsed),
+        vec!["C?"],
+        "an empty id is no id: the question keys the entry"
+    );
+    assert_eq!(record(&parsed, "C?").fields.get("id"), None);
+    assert_eq!(
+        rejections(&parsed),
+        vec![
+            (
+                1,
+                "item 1: id `{\"n\":1}` is not a string or a number".to_string()
+            ),
+            (2, "item 2: id `true` is not a string or a number".to_string())
+        ]
+    );
+}
+
+#[test]
+fn faq_json_items_without_id_still_reject_a_repeated_question() {
+    let dir = tempfile::tempdir().unwrap();
+    let faq = written(
+        dir.path(),
+        "faq.json",
+        br#"[{"question": "Do you ship?", "answer": "Yes."},
+ {"question": "do you  SHIP?", "answer": "Still yes."}]"#,
+    );
+    let parsed = source::parse(&faq, Kind::Faq).unwrap();
+    assert_eq!(keys(&parsed), vec!["Do you ship?"]);
+    assert_eq!(record(&parsed, "Do you ship?").fields.get("id"), None);
+    assert_eq!(
+        rejections(&parsed),
+        vec![(
+            2,
+            "duplicate question `do you SHIP?` (first on line 1)".to_string()
+        )]
+    );
+}
+
+#[test]
+fn faq_csv_optional_id_column_keys_entries_and_a_duplicate_id_is_rejected_with_its_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let faq = written(
+        dir.path(),
+        "faq.csv",
+        "ID,Pregunta,Respuesta\n\
+         e-1,¿Hacen envíos?,Sí.\n\
+         e-2,¿Hacen envíos?,\"Sí, también a Portugal.\"\n\
+         ,¿Puedo pagar en efectivo?,No.\n\
+         e-1,¿Puedo devolverlo?,En 30 días.\n"
+            .as_bytes(),
+    );
+    let parsed = source::parse(&faq, Kind::Faq).unwrap();
+    assert_eq!(
+        keys(&parsed),
+        vec!["e-1", "e-2", "¿Puedo pagar en efectivo?"],
+        "a row with an empty id cell is keyed by its question"
+    );
+    assert_eq!(record(&parsed, "e-2").fields.get("id"), Some(&json!("e-2")));
+    assert_eq!(
+        rejections(&parsed),
+        vec![(5, "duplicate id `e-1` (first used on line 2)".to_string())]
     );
 }
 

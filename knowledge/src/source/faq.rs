@@ -1,5 +1,9 @@
 //! FAQ entries from Markdown (question headings), HTML (as Markdown), plain text (lines ending
 //! in `?`), CSV/TSV and JSON/JSONL (question and answer columns in several languages).
+//!
+//! An entry is keyed by its question, unless a table or JSON entry has an id (`id`, `qid` or
+//! `faq_id`): then by its id, so entries that share a question but not an id (one question
+//! with several answers) are all kept, and a repeated id is rejected instead.
 
 use super::columns::{self, Cells, fold};
 use super::markdown::{self, Section};
@@ -8,6 +12,7 @@ use super::{Format, Parsed, Rejection, html, values};
 use crate::record::{Kind, Record};
 use serde_json::{Map, Value};
 use std::collections::HashMap;
+use std::fmt;
 
 /// The keys a JSON FAQ object may keep its entries under.
 const ARRAY_KEYS: &[&str] = &[
@@ -41,10 +46,36 @@ pub(crate) fn parse(source: &str, format: Format, text: &str) -> Parsed {
     faqs.parsed
 }
 
+/// Where an entry starts. An item of a JSON array also has its place in the array, because a
+/// minified file has every item on line 1.
+#[derive(Debug, Clone, Copy)]
+struct Position {
+    line: usize,
+    item: Option<usize>,
+}
+
+impl Position {
+    fn line(line: usize) -> Self {
+        Position { line, item: None }
+    }
+}
+
+impl fmt::Display for Position {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.item {
+            Some(item) => write!(f, "item {item} on line {}", self.line),
+            None => write!(f, "line {}", self.line),
+        }
+    }
+}
+
 struct Faqs<'a> {
     source: &'a str,
     parsed: Parsed,
+    /// Entries keyed by their question: where each (folded) question was first asked.
     first_line_of_question: HashMap<String, usize>,
+    /// Entries keyed by their id: where each id was first used.
+    first_use_of_id: HashMap<String, Position>,
 }
 
 impl<'a> Faqs<'a> {
@@ -53,6 +84,7 @@ impl<'a> Faqs<'a> {
             source,
             parsed: Parsed::default(),
             first_line_of_question: HashMap::new(),
+            first_use_of_id: HashMap::new(),
         }
     }
 
@@ -62,15 +94,18 @@ impl<'a> Faqs<'a> {
             .push(Rejection::new(self.source, line, reason));
     }
 
-    /// Adds an entry, or rejects it when its answer is empty or its question was already asked.
+    /// Adds an entry, or rejects it when its answer is empty, or when it repeats an id (entries
+    /// with an id) or a question (entries without one).
     fn add(
         &mut self,
-        line: usize,
+        at: Position,
+        id: Option<String>,
         question: &str,
         answer: &str,
         category: Option<String>,
         others: Vec<(String, Value)>,
     ) {
+        let line = at.line;
         let question = question.split_whitespace().collect::<Vec<_>>().join(" ");
         let answer = answer.trim();
         if question.is_empty() {
@@ -79,15 +114,35 @@ impl<'a> Faqs<'a> {
         if answer.is_empty() {
             return self.reject(line, format!("question `{question}` has an empty answer"));
         }
-        let folded = fold(&question);
-        if let Some(first) = self.first_line_of_question.get(&folded) {
-            return self.reject(
-                line,
-                format!("duplicate question `{question}` (first on line {first})"),
-            );
-        }
-        self.first_line_of_question.insert(folded, line);
         let mut fields = Map::new();
+        let key = match id {
+            Some(id) => {
+                if let Some(first) = self.first_use_of_id.get(&id) {
+                    let reason = match at.item {
+                        Some(item) => {
+                            format!("item {item}: duplicate id `{id}` (first used by {first})")
+                        }
+                        None => format!("duplicate id `{id}` (first used on {first})"),
+                    };
+                    return self.reject(line, reason);
+                }
+                self.first_use_of_id.insert(id.clone(), at);
+                // Under `id` whatever the column was called: evaluations and tools look there.
+                fields.insert("id".into(), Value::String(id.clone()));
+                id
+            }
+            None => {
+                let folded = fold(&question);
+                if let Some(first) = self.first_line_of_question.get(&folded) {
+                    return self.reject(
+                        line,
+                        format!("duplicate question `{question}` (first on line {first})"),
+                    );
+                }
+                self.first_line_of_question.insert(folded, line);
+                question.clone()
+            }
+        };
         if let Some(category) = category
             .map(|category| category.trim().to_lowercase())
             .filter(|c| !c.is_empty())
@@ -99,7 +154,7 @@ impl<'a> Faqs<'a> {
         }
         self.parsed.records.push(Record {
             kind: Kind::Faq,
-            key: question.clone(),
+            key,
             line,
             text: format!("{question}\n\n{answer}"),
             title: question,
@@ -124,8 +179,21 @@ impl<'a> Faqs<'a> {
                 }
             }
         }
-        for Row { line, cells } in table.rows {
+        for Row { line, item, cells } in table.rows {
+            let at = Position { line, item };
             let mut cells = Cells::new(cells);
+            let id = match cells.take(columns::FAQ_ID) {
+                None => None,
+                Some(value @ (Value::String(_) | Value::Number(_))) => Some(values::text(&value)),
+                Some(other) => {
+                    let whose = at.item.map_or_else(String::new, |n| format!("item {n}: "));
+                    self.reject(
+                        line,
+                        format!("{whose}id `{other}` is not a string or a number"),
+                    );
+                    continue;
+                }
+            };
             let Some(question) = cells
                 .take(columns::QUESTION)
                 .map(|value| values::text(&value))
@@ -143,7 +211,7 @@ impl<'a> Faqs<'a> {
             let category = cells
                 .take(columns::FAQ_CATEGORY)
                 .map(|value| values::text(&value));
-            self.add(line, &question, &answer, category, cells.rest());
+            self.add(at, id, &question, &answer, category, cells.rest());
         }
     }
 
@@ -195,7 +263,8 @@ impl<'a> Faqs<'a> {
                     _ => None,
                 });
                 self.add(
-                    section.line,
+                    Position::line(section.line),
+                    None,
                     &section.heading,
                     &answer,
                     category,
@@ -214,7 +283,7 @@ impl<'a> Faqs<'a> {
             let trimmed = line.trim();
             if let Some(question) = question_line(trimmed) {
                 if let Some((line, question, answer)) = current.take() {
-                    self.add(line, &question, &answer.join("\n"), None, Vec::new());
+                    self.add_text_entry(line, &question, &answer);
                 }
                 current = Some((index + 1, question, Vec::new()));
             } else if let Some((_, _, answer)) = current.as_mut() {
@@ -222,8 +291,13 @@ impl<'a> Faqs<'a> {
             }
         }
         if let Some((line, question, answer)) = current {
-            self.add(line, &question, &answer.join("\n"), None, Vec::new());
+            self.add_text_entry(line, &question, &answer);
         }
+    }
+
+    fn add_text_entry(&mut self, line: usize, question: &str, answer: &[&str]) {
+        let answer = answer.join("\n");
+        self.add(Position::line(line), None, question, &answer, None, Vec::new());
     }
 }
 

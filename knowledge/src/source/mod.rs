@@ -136,7 +136,7 @@ fn describe_extension(extension: &str) -> String {
 /// Reads `file` as knowledge of `kind`.
 ///
 /// Entries that cannot be read (a row without SKU nor name, a price that is not a number, a
-/// duplicate SKU or question, an FAQ without answer, a JSON line that is not JSON...) are
+/// duplicate SKU, FAQ id or question, an FAQ without answer, a JSON line that is not JSON...) are
 /// returned in [`Parsed::rejected`] with their line; the rest of the file is still read.
 /// An error means the whole file could not be read.
 pub fn parse(file: &SourceFile, kind: Kind) -> Result<Parsed, SourceError> {

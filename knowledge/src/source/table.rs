@@ -9,6 +9,9 @@ use serde_json::Value;
 pub(crate) struct Row {
     /// The 1-based line the row starts on.
     pub line: usize,
+    /// The 1-based position of the row in a JSON array: the line alone does not tell apart
+    /// items written on one line (a minified export). `None` for CSV records and JSON lines.
+    pub item: Option<usize>,
     /// The cells as `(column as written, value)`, in column order.
     pub cells: Vec<(String, Value)>,
 }
@@ -120,7 +123,11 @@ fn csv(source: &str, text: &str, delimiter: Option<u8>) -> Table {
             .zip(record.iter())
             .map(|(column, value)| (column.clone(), Value::String(value.to_string())))
             .collect();
-        table.rows.push(Row { line, cells });
+        table.rows.push(Row {
+            line,
+            item: None,
+            cells,
+        });
     }
     table
 }
@@ -212,13 +219,7 @@ fn json(source: &str, text: &str, array_keys: &[&str]) -> Table {
     let lines = json_lines::array_item_lines(text, key.as_deref());
     for (index, item) in items.into_iter().enumerate() {
         let line = lines.get(index).copied().unwrap_or(1);
-        push_object(
-            &mut table,
-            source,
-            line,
-            item,
-            &format!("item {}", index + 1),
-        );
+        push_object(&mut table, source, line, Some(index + 1), item);
     }
     table
 }
@@ -231,7 +232,7 @@ fn jsonl(source: &str, text: &str) -> Table {
             continue;
         }
         match serde_json::from_str::<Value>(line_text) {
-            Ok(item) => push_object(&mut table, source, line, item, "line"),
+            Ok(item) => push_object(&mut table, source, line, None, item),
             Err(error) => table
                 .rejected
                 .push(Rejection::new(source, line, invalid_json(&error))),
@@ -240,8 +241,15 @@ fn jsonl(source: &str, text: &str) -> Table {
     table
 }
 
-fn push_object(table: &mut Table, source: &str, line: usize, item: Value, what: &str) {
+fn push_object(
+    table: &mut Table,
+    source: &str,
+    line: usize,
+    position: Option<usize>,
+    item: Value,
+) {
     let Value::Object(object) = item else {
+        let what = position.map_or_else(|| "line".to_string(), |n| format!("item {n}"));
         table.rejected.push(Rejection::new(
             source,
             line,
@@ -256,6 +264,7 @@ fn push_object(table: &mut Table, source: &str, line: usize, item: Value, what: 
     }
     table.rows.push(Row {
         line,
+        item: position,
         cells: object.into_iter().collect(),
     });
 }
