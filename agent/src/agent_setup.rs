@@ -12,6 +12,8 @@ use charla_agent::runtime::{self, KNOWLEDGE_DIR, Runtime, RuntimeOptions};
 use charla_agent::turn::AgentConfig;
 use charla_knowledge::index::edge::EdgeIndex;
 use charla_knowledge::ingest::{IngestOptions, Ingestor, NoProgress};
+use charla_knowledge::Embedder;
+use charla_knowledge::embed::CachedEmbedder;
 use charla_tools::Clock;
 use std::sync::Arc;
 
@@ -36,7 +38,9 @@ pub async fn open(settings: &Settings) -> Result<Runtime> {
         // An LLM reads retrieved passages with the prompt; the offline model searches itself.
         config.context_passages = 4;
     }
-    let understanding_embedder = knowledge.embedder.clone();
+    // The intent examples and sentiment seeds (about a thousand phrases) are embedded at every
+    // start; a cache on disk makes every start after the first one quick.
+    let understanding_embedder = knowledge.embedder.clone().map(|embedder| cached(embedder, settings));
     runtime::build(RuntimeOptions {
         data_dir: settings.data_dir.clone(),
         business_dir: settings.business_dir.clone(),
@@ -49,6 +53,17 @@ pub async fn open(settings: &Settings) -> Result<Runtime> {
     })
     .await
     .context("assembling the agent")
+}
+
+fn cached(embedder: Arc<dyn Embedder>, settings: &Settings) -> Arc<dyn Embedder> {
+    let dir = settings.data_dir.join("cache").join("embeddings");
+    match CachedEmbedder::open(embedder.clone(), &dir) {
+        Ok(cached) => Arc::new(cached),
+        Err(error) => {
+            tracing::warn!(%error, "embedding cache unavailable; embedding without it");
+            embedder
+        }
+    }
 }
 
 fn chat_model(settings: &Settings) -> Result<Option<Arc<dyn ChatModel>>> {
