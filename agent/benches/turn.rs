@@ -46,7 +46,11 @@ async fn runtime(model: Option<Arc<dyn ChatModel>>, dir: &std::path::Path) -> Ru
     let index: Arc<dyn charla_knowledge::VectorIndex> =
         Arc::new(EdgeIndex::open(&dir.join("index"), IndexLayout { dense: None }).unwrap());
     Ingestor::new(index.clone(), None)
-        .ingest(&[velora().join("knowledge")], &IngestOptions::default(), &NoProgress)
+        .ingest(
+            &[velora().join("knowledge")],
+            &IngestOptions::default(),
+            &NoProgress,
+        )
         .await
         .unwrap();
     runtime::build(RuntimeOptions {
@@ -102,7 +106,10 @@ async fn turns(runtime: &Runtime, count: usize) -> Vec<Duration> {
 fn main() {
     let quick = std::env::var("CHARLA_BENCH_QUICK").is_ok_and(|v| v == "1");
     let (warmup, count) = if quick { (20, 200) } else { (200, 3000) };
-    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     rt.block_on(async {
         println!("charla per-turn cost (everything but the model call), example business, qdrant-edge + SQLite");
 

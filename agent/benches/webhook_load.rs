@@ -52,7 +52,10 @@ end
 "#;
 
 fn env_or(name: &str, default: u64) -> u64 {
-    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
 }
 
 fn main() {
@@ -66,7 +69,11 @@ fn main() {
     // Each connection waits this long between requests, so all together make `rate`.
     let delay_ms = (CONNECTIONS as u64 * 1000) / rate.max(1);
 
-    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
     let api = rt.block_on(fake_cloud_api::FakeCloudApi::start());
     let dir = tempfile::tempdir().unwrap();
 
@@ -86,12 +93,20 @@ fn main() {
             }}]}]
         }))
         .unwrap();
-        writeln!(out, "{}\t{}", sign(SECRET.as_bytes(), body.as_bytes()), body).unwrap();
+        writeln!(
+            out,
+            "{}\t{}",
+            sign(SECRET.as_bytes(), body.as_bytes()),
+            body
+        )
+        .unwrap();
     }
     drop(out);
     let script = dir.path().join("load.lua");
     // CHARLA_LOAD_DATA_DIR keeps the server's data for inspection.
-    let data_dir = std::env::var_os("CHARLA_LOAD_DATA_DIR").map(std::path::PathBuf::from).unwrap_or_else(|| dir.path().join("data"));
+    let data_dir = std::env::var_os("CHARLA_LOAD_DATA_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| dir.path().join("data"));
     std::fs::write(&script, SCRIPT).unwrap();
 
     let mut server = Command::new(env!("CARGO_BIN_EXE_charla"))
@@ -102,14 +117,25 @@ fn main() {
         .env("WHATSAPP_ACCESS_TOKEN", fake_cloud_api::TOKEN)
         .env("WHATSAPP_API_BASE_URL", api.base_url())
         .env("RUST_LOG", "warn")
-        .args(["--data-dir", data_dir.to_str().unwrap(), "serve", "--addr", "127.0.0.1:0", "--debounce-ms", "200"])
+        .args([
+            "--data-dir",
+            data_dir.to_str().unwrap(),
+            "serve",
+            "--addr",
+            "127.0.0.1:0",
+            "--debounce-ms",
+            "200",
+        ])
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
     let mut lines = BufReader::new(server.stderr.take().unwrap()).lines();
     let url = loop {
-        let line = lines.next().expect("charla serve printed its address").unwrap();
+        let line = lines
+            .next()
+            .expect("charla serve printed its address")
+            .unwrap();
         if let Some(url) = line.strip_prefix("charla listening on ") {
             break url.trim().to_string();
         }
@@ -121,13 +147,32 @@ fn main() {
         }
     });
 
-    let replies = || api.sent().iter().filter(|m| m.get("status").is_none()).count();
+    let replies = || {
+        api.sent()
+            .iter()
+            .filter(|m| m.get("status").is_none())
+            .count()
+    };
     let started = Instant::now();
     let output = Command::new("wrk")
-        .args(["-t", &THREADS.to_string(), "-c", &CONNECTIONS.to_string(), "-d", &format!("{seconds}s"), "--latency", "-s"])
+        .args([
+            "-t",
+            &THREADS.to_string(),
+            "-c",
+            &CONNECTIONS.to_string(),
+            "-d",
+            &format!("{seconds}s"),
+            "--latency",
+            "-s",
+        ])
         .arg(&script)
         .arg(&url)
-        .args(["--", bodies_file.to_str().unwrap(), &THREADS.to_string(), &delay_ms.to_string()])
+        .args([
+            "--",
+            bodies_file.to_str().unwrap(),
+            &THREADS.to_string(),
+            &delay_ms.to_string(),
+        ])
         .output()
         .unwrap();
     let load_time = started.elapsed();
@@ -157,8 +202,20 @@ fn main() {
     let _ = server.kill();
 
     println!("{report}");
-    println!("target rate            {rate} deliveries/s for {seconds} s ({CONNECTIONS} connections, {THREADS} wrk threads)");
-    println!("acknowledged           {acknowledged} ({:.0}/s)", acknowledged as f64 / load_time.as_secs_f64());
-    println!("answered during load   {answered_during} ({:.0}/s)", answered_during as f64 / load_time.as_secs_f64());
-    println!("answered in all        {} after {:.1} s more", replies(), drained.as_secs_f64());
+    println!(
+        "target rate            {rate} deliveries/s for {seconds} s ({CONNECTIONS} connections, {THREADS} wrk threads)"
+    );
+    println!(
+        "acknowledged           {acknowledged} ({:.0}/s)",
+        acknowledged as f64 / load_time.as_secs_f64()
+    );
+    println!(
+        "answered during load   {answered_during} ({:.0}/s)",
+        answered_during as f64 / load_time.as_secs_f64()
+    );
+    println!(
+        "answered in all        {} after {:.1} s more",
+        replies(),
+        drained.as_secs_f64()
+    );
 }

@@ -10,24 +10,40 @@ use charla_agent::model::ChatModel;
 use charla_agent::model::openai::{OpenAiChatConfig, OpenAiChatModel};
 use charla_agent::runtime::{self, KNOWLEDGE_DIR, Runtime, RuntimeOptions};
 use charla_agent::turn::AgentConfig;
-use charla_knowledge::index::edge::EdgeIndex;
-use charla_knowledge::ingest::{IngestOptions, Ingestor, NoProgress};
 use charla_knowledge::Embedder;
 use charla_knowledge::embed::CachedEmbedder;
+use charla_knowledge::index::edge::EdgeIndex;
+use charla_knowledge::ingest::{IngestOptions, Ingestor, NoProgress};
 use charla_tools::Clock;
 use std::sync::Arc;
 
 /// Opens the agent.
 pub async fn open(settings: &Settings) -> Result<Runtime> {
-    let first_run = settings.qdrant.is_none() && EdgeIndex::stored_layout(&settings.index_dir())?.is_none();
-    let knowledge_dir = settings.business_dir.as_ref().map(|d| d.join(KNOWLEDGE_DIR)).filter(|d| d.is_dir());
+    let first_run =
+        settings.qdrant.is_none() && EdgeIndex::stored_layout(&settings.index_dir())?.is_none();
+    let knowledge_dir = settings
+        .business_dir
+        .as_ref()
+        .map(|d| d.join(KNOWLEDGE_DIR))
+        .filter(|d| d.is_dir());
     let knowledge = match (&knowledge_dir, first_run) {
         (Some(dir), true) => {
             eprintln!("First run: ingesting {} …", dir.display());
             let knowledge = knowledge_setup::open(settings, Purpose::Ingest).await?;
             let ingestor = Ingestor::new(knowledge.index.clone(), knowledge.embedder.clone());
-            let report = ingestor.ingest(std::slice::from_ref(dir), &IngestOptions::default(), &NoProgress).await?;
-            eprintln!("ingested {} chunks from {} files ({})", report.written(), report.files, knowledge.dense_status);
+            let report = ingestor
+                .ingest(
+                    std::slice::from_ref(dir),
+                    &IngestOptions::default(),
+                    &NoProgress,
+                )
+                .await?;
+            eprintln!(
+                "ingested {} chunks from {} files ({})",
+                report.written(),
+                report.files,
+                knowledge.dense_status
+            );
             knowledge
         }
         _ => knowledge_setup::open(settings, Purpose::Search).await?,
@@ -40,7 +56,10 @@ pub async fn open(settings: &Settings) -> Result<Runtime> {
     }
     // The intent examples and sentiment seeds (about a thousand phrases) are embedded at every
     // start; a cache on disk makes every start after the first one quick.
-    let understanding_embedder = knowledge.embedder.clone().map(|embedder| cached(embedder, settings));
+    let understanding_embedder = knowledge
+        .embedder
+        .clone()
+        .map(|embedder| cached(embedder, settings));
     runtime::build(RuntimeOptions {
         data_dir: settings.data_dir.clone(),
         business_dir: settings.business_dir.clone(),

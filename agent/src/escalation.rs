@@ -26,8 +26,13 @@ const AROUSAL_WEIGHT: f32 = 0.3;
 /// words' (the lexicon's polarity, deepened by shouting). Both must say "strongly negative":
 /// the embedding prototypes alone rate many plain requests ("cancel my appointment") as
 /// confidently negative, and words alone miss context.
-pub fn policy_polarity(sentiment: &crate::understanding::Sentiment, words: crate::understanding::sentiment::LexiconScore) -> f32 {
-    sentiment.polarity.max(words.polarity - AROUSAL_WEIGHT * words.arousal)
+pub fn policy_polarity(
+    sentiment: &crate::understanding::Sentiment,
+    words: crate::understanding::sentiment::LexiconScore,
+) -> f32 {
+    sentiment
+        .polarity
+        .max(words.polarity - AROUSAL_WEIGHT * words.arousal)
 }
 
 /// When to hand a conversation to a person.

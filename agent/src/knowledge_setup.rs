@@ -38,15 +38,22 @@ pub struct Knowledge {
 pub async fn open(settings: &Settings, purpose: Purpose) -> Result<Knowledge> {
     let (embedder, dense_status) = open_embedder(settings)?;
     let wanted = IndexLayout {
-        dense: embedder.as_ref().map(|e| DenseLayout { model: e.id().to_string(), dims: e.dims() }),
+        dense: embedder.as_ref().map(|e| DenseLayout {
+            model: e.id().to_string(),
+            dims: e.dims(),
+        }),
     };
     let index: Arc<dyn VectorIndex> = match &settings.qdrant {
         Some(server) => {
             let api_key = server.api_key.as_ref().map(|k| k.expose().to_string());
             let collection = format!("charla_{}", settings.business);
             let index = match purpose {
-                Purpose::Ingest => ServerIndex::connect(&server.url, api_key, &collection, wanted).await,
-                Purpose::Search => ServerIndex::open_existing(&server.url, api_key, &collection).await,
+                Purpose::Ingest => {
+                    ServerIndex::connect(&server.url, api_key, &collection, wanted).await
+                }
+                Purpose::Search => {
+                    ServerIndex::open_existing(&server.url, api_key, &collection).await
+                }
             };
             Arc::new(index.with_context(|| format!("Qdrant server at {}", server.url))?)
         }
@@ -55,7 +62,9 @@ pub async fn open(settings: &Settings, purpose: Purpose) -> Result<Knowledge> {
             let index = match purpose {
                 Purpose::Ingest => match EdgeIndex::open(&dir, wanted.clone()) {
                     Err(IndexError::Incompatible { expected, found }) => {
-                        eprintln!("note: the index was built with {found}; rebuilding it with {expected}");
+                        eprintln!(
+                            "note: the index was built with {found}; rebuilding it with {expected}"
+                        );
                         EdgeIndex::recreate(&dir, wanted)
                     }
                     other => other,
@@ -72,7 +81,11 @@ pub async fn open(settings: &Settings, purpose: Purpose) -> Result<Knowledge> {
             Arc::new(index.with_context(|| format!("index in {}", dir.display()))?)
         }
     };
-    Ok(Knowledge { index, embedder, dense_status })
+    Ok(Knowledge {
+        index,
+        embedder,
+        dense_status,
+    })
 }
 
 fn open_embedder(settings: &Settings) -> Result<(Option<Arc<dyn Embedder>>, String)> {
@@ -81,7 +94,9 @@ fn open_embedder(settings: &Settings) -> Result<(Option<Arc<dyn Embedder>>, Stri
         Some(EmbedderKind::None) => Ok((None, "the embedder is set to none".into())),
         Some(EmbedderKind::Openai) => {
             let (Some(model), Some(dims)) = (cfg.model.clone(), cfg.dims) else {
-                bail!("the openai embedder needs CHARLA_EMBEDDING_MODEL and CHARLA_EMBEDDING_DIMS (or [embedding] model and dims)");
+                bail!(
+                    "the openai embedder needs CHARLA_EMBEDDING_MODEL and CHARLA_EMBEDDING_DIMS (or [embedding] model and dims)"
+                );
             };
             let mut config = OpenAiEmbedderConfig::new(model.clone(), dims);
             if let Some(base_url) = &cfg.base_url {
@@ -95,12 +110,16 @@ fn open_embedder(settings: &Settings) -> Result<(Option<Arc<dyn Embedder>>, Stri
         }
         Some(EmbedderKind::Local) | None => match find_local_model(&cfg.model_dirs) {
             Some(dir) => {
-                let embedder = LocalEmbedder::load(&dir).with_context(|| format!("embedding model in {}", dir.display()))?;
+                let embedder = LocalEmbedder::load(&dir)
+                    .with_context(|| format!("embedding model in {}", dir.display()))?;
                 let status = format!("local model {}", embedder.id());
                 Ok((Some(Arc::new(embedder)), status))
             }
             None if cfg.provider == Some(EmbedderKind::Local) => {
-                bail!("no local embedding model in {}: run scripts/fetch-models.sh", dirs(settings))
+                bail!(
+                    "no local embedding model in {}: run scripts/fetch-models.sh",
+                    dirs(settings)
+                )
             }
             None => {
                 let status = format!(
@@ -114,5 +133,11 @@ fn open_embedder(settings: &Settings) -> Result<(Option<Arc<dyn Embedder>>, Stri
 }
 
 fn dirs(settings: &Settings) -> String {
-    settings.embedding.model_dirs.iter().map(|d| d.display().to_string()).collect::<Vec<_>>().join(", ")
+    settings
+        .embedding
+        .model_dirs
+        .iter()
+        .map(|d| d.display().to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
 }

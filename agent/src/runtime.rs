@@ -11,12 +11,15 @@ use crate::model::ChatModel;
 use crate::model::offline::OfflineModel;
 use crate::turn::{Agent, AgentConfig, AgentParts};
 use crate::understanding::{
-    IntentClassifier, IntentSet, LexicalEmbedder, SentimentAnalyzer, Understander, UnderstandingError,
+    IntentClassifier, IntentSet, LexicalEmbedder, SentimentAnalyzer, Understander,
+    UnderstandingError,
 };
 use charla_knowledge::search::Searcher;
 use charla_knowledge::{Embedder, VectorIndex};
 use charla_prompts::{PromptError, Prompts};
-use charla_tools::{BuiltinDeps, Business, BusinessError, Clock, Store, StoreError, ToolRegistry, builtin_registry};
+use charla_tools::{
+    BuiltinDeps, Business, BusinessError, Clock, Store, StoreError, ToolRegistry, builtin_registry,
+};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -95,10 +98,15 @@ pub async fn build(options: RuntimeOptions) -> Result<Runtime, RuntimeError> {
         Some(dir) => Business::load_from_dir(dir)?.map(Arc::new),
         None => None,
     };
-    let prompts = Arc::new(match business_dir.map(|d| d.join(PROMPTS_DIR)).filter(|d| d.is_dir()) {
-        Some(dir) => Prompts::from_dir(dir)?,
-        None => Prompts::embedded(),
-    });
+    let prompts = Arc::new(
+        match business_dir
+            .map(|d| d.join(PROMPTS_DIR))
+            .filter(|d| d.is_dir())
+        {
+            Some(dir) => Prompts::from_dir(dir)?,
+            None => Prompts::embedded(),
+        },
+    );
     let understander = Arc::new(understander(business_dir, options.understanding_embedder).await?);
 
     let store = Store::open(&options.data_dir).await?;
@@ -110,9 +118,13 @@ pub async fn build(options: RuntimeOptions) -> Result<Runtime, RuntimeError> {
         business: business.clone(),
         clock: options.clock.clone(),
     });
-    let model = options
-        .model
-        .unwrap_or_else(|| Arc::new(OfflineModel::new(prompts.clone(), business.clone(), options.clock.clone())));
+    let model = options.model.unwrap_or_else(|| {
+        Arc::new(OfflineModel::new(
+            prompts.clone(),
+            business.clone(),
+            options.clock.clone(),
+        ))
+    });
     let agent = Agent::new(
         AgentParts {
             model,
@@ -126,7 +138,13 @@ pub async fn build(options: RuntimeOptions) -> Result<Runtime, RuntimeError> {
         },
         options.config,
     );
-    Ok(Runtime { agent, store, tools, searcher, business })
+    Ok(Runtime {
+        agent,
+        store,
+        tools,
+        searcher,
+        business,
+    })
 }
 
 /// The understander for a business: its intents (or the built-in set) on `embedder`, with
@@ -136,7 +154,10 @@ pub async fn understander(
     business_dir: Option<&Path>,
     embedder: Option<Arc<dyn Embedder>>,
 ) -> Result<Understander, UnderstandingError> {
-    let intents = match business_dir.map(|d| d.join(INTENTS_FILE)).filter(|f| f.is_file()) {
+    let intents = match business_dir
+        .map(|d| d.join(INTENTS_FILE))
+        .filter(|f| f.is_file())
+    {
         Some(file) => IntentSet::load(file)?,
         None => IntentSet::builtin()?,
     };
@@ -147,7 +168,11 @@ pub async fn understander(
             let classifier = IntentClassifier::new(embedder.clone(), &intents)
                 .await?
                 .with_out_of_scope_threshold(LEXICAL_OUT_OF_SCOPE_THRESHOLD);
-            Ok(Understander::new(embedder, Arc::new(classifier), SentimentAnalyzer::lexicon()))
+            Ok(Understander::new(
+                embedder,
+                Arc::new(classifier),
+                SentimentAnalyzer::lexicon(),
+            ))
         }
     }
 }

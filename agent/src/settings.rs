@@ -31,7 +31,13 @@ pub struct GlobalArgs {
     pub qdrant_url: Option<String>,
 
     /// API key of the Qdrant server.
-    #[arg(long, global = true, env = "QDRANT_API_KEY", value_name = "KEY", hide_env_values = true)]
+    #[arg(
+        long,
+        global = true,
+        env = "QDRANT_API_KEY",
+        value_name = "KEY",
+        hide_env_values = true
+    )]
     pub qdrant_api_key: Option<String>,
 
     /// Which embedder: `local` (a model in a folder), `openai` (an OpenAI-compatible endpoint) or
@@ -184,12 +190,30 @@ impl Settings {
     /// Merges the config file, the environment and the command line.
     pub fn load(args: &GlobalArgs) -> Result<Self> {
         let file = read_file_settings(args.config.as_deref())?;
-        let data_dir = args.data_dir.clone().or(file.data_dir).unwrap_or_else(|| PathBuf::from(DEFAULT_DATA_DIR));
-        let business = args.business.clone().or(file.business).unwrap_or_else(|| "default".to_string());
+        let data_dir = args
+            .data_dir
+            .clone()
+            .or(file.data_dir)
+            .unwrap_or_else(|| PathBuf::from(DEFAULT_DATA_DIR));
+        let business = args
+            .business
+            .clone()
+            .or(file.business)
+            .unwrap_or_else(|| "default".to_string());
         validate_business_name(&business)?;
-        let qdrant = args.qdrant_url.clone().or(file.qdrant.url).filter(|u| !u.trim().is_empty()).map(|url| {
-            QdrantServer { url, api_key: args.qdrant_api_key.clone().or(file.qdrant.api_key).map(Secret) }
-        });
+        let qdrant = args
+            .qdrant_url
+            .clone()
+            .or(file.qdrant.url)
+            .filter(|u| !u.trim().is_empty())
+            .map(|url| QdrantServer {
+                url,
+                api_key: args
+                    .qdrant_api_key
+                    .clone()
+                    .or(file.qdrant.api_key)
+                    .map(Secret),
+            });
         let mut model_dirs = Vec::new();
         model_dirs.extend(args.model_dir.clone().or(file.embedding.model_dir));
         model_dirs.push(PathBuf::from("models"));
@@ -197,9 +221,13 @@ impl Settings {
         let embedding = EmbeddingSettings {
             provider: args.embedder.or(file.embedding.provider),
             model_dirs,
-            model: std::env::var("CHARLA_EMBEDDING_MODEL").ok().or(file.embedding.model),
+            model: std::env::var("CHARLA_EMBEDDING_MODEL")
+                .ok()
+                .or(file.embedding.model),
             dims: env_parse("CHARLA_EMBEDDING_DIMS")?.or(file.embedding.dims),
-            base_url: std::env::var("OPENAI_BASE_URL").ok().or(file.embedding.base_url),
+            base_url: std::env::var("OPENAI_BASE_URL")
+                .ok()
+                .or(file.embedding.base_url),
             api_key: std::env::var("OPENAI_API_KEY").ok().map(Secret),
         };
         let business_dir = args
@@ -208,7 +236,10 @@ impl Settings {
             .or(file.business_dir)
             .or_else(|| Some(PathBuf::from(EXAMPLE_BUSINESS_DIR)).filter(|d| d.is_dir()));
         let chat = ChatSettings {
-            model: std::env::var("CHARLA_CHAT_MODEL").ok().filter(|m| !m.trim().is_empty()).or(file.chat.model),
+            model: std::env::var("CHARLA_CHAT_MODEL")
+                .ok()
+                .filter(|m| !m.trim().is_empty())
+                .or(file.chat.model),
             base_url: std::env::var("OPENAI_BASE_URL").ok().or(file.chat.base_url),
             api_key: std::env::var("OPENAI_API_KEY").ok().map(Secret),
         };
@@ -221,7 +252,15 @@ impl Settings {
             ),
             _ => None,
         };
-        Ok(Settings { data_dir, business, qdrant, embedding, business_dir, chat, fixed_now })
+        Ok(Settings {
+            data_dir,
+            business,
+            qdrant,
+            embedding,
+            business_dir,
+            chat,
+            fixed_now,
+        })
     }
 
     /// The folder of the embedded index of this business.
@@ -236,7 +275,8 @@ fn read_file_settings(explicit: Option<&Path>) -> Result<FileSettings> {
         None if Path::new(DEFAULT_CONFIG_FILE).exists() => PathBuf::from(DEFAULT_CONFIG_FILE),
         None => return Ok(FileSettings::default()),
     };
-    let text = std::fs::read_to_string(&path).with_context(|| format!("cannot read config file {}", path.display()))?;
+    let text = std::fs::read_to_string(&path)
+        .with_context(|| format!("cannot read config file {}", path.display()))?;
     // toml's error names the line and column and the offending key.
     toml::from_str(&text).with_context(|| format!("invalid config file {}", path.display()))
 }
@@ -246,7 +286,11 @@ where
     T::Err: std::error::Error + Send + Sync + 'static,
 {
     match std::env::var(name) {
-        Ok(v) => Ok(Some(v.parse().with_context(|| format!("environment variable {name}={v:?}"))?)),
+        Ok(v) => {
+            Ok(Some(v.parse().with_context(|| {
+                format!("environment variable {name}={v:?}")
+            })?))
+        }
         Err(_) => Ok(None),
     }
 }
@@ -255,7 +299,12 @@ where
 fn validate_business_name(name: &str) -> Result<()> {
     let ok = !name.is_empty()
         && name.len() <= 64
-        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
-    anyhow::ensure!(ok, "invalid business name {name:?}: use 1-64 letters, digits, '-' or '_'");
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    anyhow::ensure!(
+        ok,
+        "invalid business name {name:?}: use 1-64 letters, digits, '-' or '_'"
+    );
     Ok(())
 }

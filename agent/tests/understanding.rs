@@ -6,12 +6,12 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-#[path = "understanding/support.rs"]
-mod support;
 #[path = "understanding/eval.rs"]
 mod eval;
 #[path = "understanding/messages.rs"]
 mod messages;
+#[path = "understanding/support.rs"]
+mod support;
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -102,7 +102,8 @@ fn language_of_the_builtin_examples_is_detected_in_most_cases() {
 
 #[test]
 fn example_business_intents_file_loads_with_the_builtin_intents() {
-    let velora = IntentSet::load(support::workspace().join("examples/velora/intents.toml")).unwrap();
+    let velora =
+        IntentSet::load(support::workspace().join("examples/velora/intents.toml")).unwrap();
     let builtin = IntentSet::builtin().unwrap();
     assert_eq!(velora.names(), builtin.names());
     assert!(velora.labelled_examples().len() >= 14 * 4 * 10);
@@ -161,7 +162,12 @@ async fn message_far_from_every_example_is_out_of_scope_with_the_nearest_as_runn
 async fn classifier_trains_on_labelled_pairs_in_one_embedding_call() {
     let embedder = Arc::new(WordHashEmbedder::default());
     let examples: Vec<(String, String)> = (0..500)
-        .map(|i| (format!("label_{}", i % 50), format!("example number {i} word{}", i % 50)))
+        .map(|i| {
+            (
+                format!("label_{}", i % 50),
+                format!("example number {i} word{}", i % 50),
+            )
+        })
         .collect();
     let classifier = IntentClassifier::from_examples(embedder.clone(), examples)
         .await
@@ -176,17 +182,29 @@ async fn classifier_trains_on_labelled_pairs_in_one_embedding_call() {
         .unwrap();
     assert_eq!(predictions[0].intent, "label_7");
     assert_eq!(predictions[1].intent, "label_42");
-    assert!(IntentClassifier::from_examples(embedder, Vec::new()).await.is_err());
+    assert!(
+        IntentClassifier::from_examples(embedder, Vec::new())
+            .await
+            .is_err()
+    );
 }
 
 #[tokio::test]
 async fn understander_embeds_each_message_once_and_its_result_survives_json() {
     let embedder = Arc::new(WordHashEmbedder::default());
-    let classifier = IntentClassifier::new(embedder.clone(), &tiny_set()).await.unwrap();
-    let understander =
-        Understander::new(embedder.clone(), Arc::new(classifier), SentimentAnalyzer::lexicon());
+    let classifier = IntentClassifier::new(embedder.clone(), &tiny_set())
+        .await
+        .unwrap();
+    let understander = Understander::new(
+        embedder.clone(),
+        Arc::new(classifier),
+        SentimentAnalyzer::lexicon(),
+    );
     let before = embedder.calls.load(Ordering::SeqCst);
-    let understood = understander.understand("where is my order?? 😡", "en").await.unwrap();
+    let understood = understander
+        .understand("where is my order?? 😡", "en")
+        .await
+        .unwrap();
     assert_eq!(embedder.calls.load(Ordering::SeqCst), before + 1);
     assert_eq!(understood.intent.intent, "order_status");
     assert_eq!(understood.sentiment.label, SentimentLabel::Negative);
@@ -231,7 +249,11 @@ async fn typical_messages_get_their_intent_in_four_languages() {
     ];
     for (text, expected) in must {
         let understood = understander.understand(text, "es").await.unwrap();
-        assert_eq!(understood.intent.intent, expected, "{text}: {:?}", understood.intent);
+        assert_eq!(
+            understood.intent.intent, expected,
+            "{text}: {:?}",
+            understood.intent
+        );
     }
 }
 
@@ -239,7 +261,10 @@ async fn typical_messages_get_their_intent_in_four_languages() {
 async fn held_out_messages_are_mostly_classified_right() {
     let model = model_or_skip!();
     let understander = understander(model).await;
-    let texts: Vec<String> = messages::HELD_OUT.iter().map(|(_, t, _)| t.to_string()).collect();
+    let texts: Vec<String> = messages::HELD_OUT
+        .iter()
+        .map(|(_, t, _)| t.to_string())
+        .collect();
     let understood = understander.understand_batch(&texts, "es").await.unwrap();
     let mut wrong = Vec::new();
     for ((_, text, expected), got) in messages::HELD_OUT.iter().zip(&understood) {
@@ -248,13 +273,20 @@ async fn held_out_messages_are_mostly_classified_right() {
         }
     }
     let accuracy = 1.0 - wrong.len() as f64 / texts.len() as f64;
-    println!("held-out accuracy {accuracy:.3} on {}; wrong:\n{}", texts.len(), wrong.join("\n"));
+    println!(
+        "held-out accuracy {accuracy:.3} on {}; wrong:\n{}",
+        texts.len(),
+        wrong.join("\n")
+    );
     let languages_right = messages::HELD_OUT
         .iter()
         .zip(&understood)
         .filter(|((language, _, _), got)| got.language.code == *language)
         .count();
-    println!("held-out language accuracy (fallback es): {languages_right}/{}", texts.len());
+    println!(
+        "held-out language accuracy (fallback es): {languages_right}/{}",
+        texts.len()
+    );
     assert!(accuracy >= 0.8, "{accuracy}");
 }
 
@@ -269,7 +301,11 @@ async fn general_knowledge_questions_are_out_of_scope() {
         "¿cuántos habitantes tiene Japón?",
     ] {
         let understood = understander.understand(text, "es").await.unwrap();
-        assert_eq!(understood.intent.intent, OUT_OF_SCOPE, "{text}: {:?}", understood.intent);
+        assert_eq!(
+            understood.intent.intent, OUT_OF_SCOPE,
+            "{text}: {:?}",
+            understood.intent
+        );
     }
 }
 
@@ -278,7 +314,9 @@ async fn general_knowledge_questions_are_out_of_scope() {
 // ---------------------------------------------------------------------------------------------
 
 fn label(text: &str, language: &str) -> SentimentLabel {
-    SentimentAnalyzer::lexicon().analyze(text, language, None).label
+    SentimentAnalyzer::lexicon()
+        .analyze(text, language, None)
+        .label
 }
 
 #[test]
@@ -345,8 +383,14 @@ fn shouting_and_elongation_make_feelings_stronger() {
 
 #[test]
 fn a_but_clause_outweighs_what_came_before() {
-    assert_eq!(label("la bici es bonita pero llegó rota y tarde, fatal", "es"), SentimentLabel::Negative);
-    assert_eq!(label("bit slow to arrive but I love it", "en"), SentimentLabel::Positive);
+    assert_eq!(
+        label("la bici es bonita pero llegó rota y tarde, fatal", "es"),
+        SentimentLabel::Negative
+    );
+    assert_eq!(
+        label("bit slow to arrive but I love it", "en"),
+        SentimentLabel::Positive
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -358,20 +402,48 @@ async fn default_sentiment_reads_clear_customer_messages_in_four_languages() {
     let model = model_or_skip!();
     let understander = understander(model).await;
     let cases = [
-        ("thank you so much, great service!", SentimentLabel::Positive),
-        ("me encanta la bici, muchas gracias 😍", SentimentLabel::Positive),
-        ("grazie mille, siete stati gentilissimi", SentimentLabel::Positive),
+        (
+            "thank you so much, great service!",
+            SentimentLabel::Positive,
+        ),
+        (
+            "me encanta la bici, muchas gracias 😍",
+            SentimentLabel::Positive,
+        ),
+        (
+            "grazie mille, siete stati gentilissimi",
+            SentimentLabel::Positive,
+        ),
         ("adorei, chegou super rápido 👍", SentimentLabel::Positive),
-        ("this is the worst service ever, I'm furious", SentimentLabel::Negative),
-        ("es una vergüenza, llevo tres semanas esperando 😡", SentimentLabel::Negative),
-        ("non è buono per niente, che delusione", SentimentLabel::Negative),
+        (
+            "this is the worst service ever, I'm furious",
+            SentimentLabel::Negative,
+        ),
+        (
+            "es una vergüenza, llevo tres semanas esperando 😡",
+            SentimentLabel::Negative,
+        ),
+        (
+            "non è buono per niente, che delusione",
+            SentimentLabel::Negative,
+        ),
         ("não gostei nada, veio estragado", SentimentLabel::Negative),
-        ("DONDE ESTA MI PEDIDO!!! ES INACEPTABLE", SentimentLabel::Negative),
-        ("what time do you open on saturday?", SentimentLabel::Neutral),
+        (
+            "DONDE ESTA MI PEDIDO!!! ES INACEPTABLE",
+            SentimentLabel::Negative,
+        ),
+        (
+            "what time do you open on saturday?",
+            SentimentLabel::Neutral,
+        ),
         ("el pedido es el 10234", SentimentLabel::Neutral),
     ];
     for (text, expected) in cases {
         let understood = understander.understand(text, "es").await.unwrap();
-        assert_eq!(understood.sentiment.label, expected, "{text}: {:?}", understood.sentiment);
+        assert_eq!(
+            understood.sentiment.label, expected,
+            "{text}: {:?}",
+            understood.sentiment
+        );
     }
 }

@@ -20,21 +20,31 @@ pub fn locate(explicit: Option<&Path>) -> Result<PathBuf> {
     };
     for dir in &candidates {
         if dir.is_dir() {
-            return dir.canonicalize().with_context(|| format!("datasets folder {}", dir.display()));
+            return dir
+                .canonicalize()
+                .with_context(|| format!("datasets folder {}", dir.display()));
         }
     }
     bail!(
         "no datasets folder found (looked in {}); pass --datasets DIR or set CHARLA_DATASETS",
-        candidates.iter().map(|d| d.display().to_string()).collect::<Vec<_>>().join(", ")
+        candidates
+            .iter()
+            .map(|d| d.display().to_string())
+            .collect::<Vec<_>>()
+            .join(", ")
     )
 }
 
 /// Reads a JSON Lines file into values of `T`, naming the file and line of a bad record.
 pub fn read_jsonl<T: serde::de::DeserializeOwned>(path: &Path) -> Result<Vec<T>> {
-    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
     text.lines()
         .enumerate()
         .filter(|(_, line)| !line.trim().is_empty())
-        .map(|(i, line)| serde_json::from_str(line).with_context(|| format!("{}:{}: invalid record", path.display(), i + 1)))
+        .map(|(i, line)| {
+            serde_json::from_str(line)
+                .with_context(|| format!("{}:{}: invalid record", path.display(), i + 1))
+        })
         .collect()
 }

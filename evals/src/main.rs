@@ -61,7 +61,13 @@ async fn main() -> ExitCode {
 }
 
 async fn run(cli: Cli) -> Result<ExitCode> {
-    let Command::Run { suites, report_dir, limit, datasets, model_dir } = cli.command;
+    let Command::Run {
+        suites,
+        report_dir,
+        limit,
+        datasets,
+        model_dir,
+    } = cli.command;
     let datasets = datasets::locate(datasets.as_deref())?;
     let mut dirs: Vec<PathBuf> = model_dir.into_iter().collect();
     dirs.push(PathBuf::from("models"));
@@ -69,7 +75,9 @@ async fn run(cli: Cli) -> Result<ExitCode> {
     let embedder: Option<Arc<dyn Embedder>> = match find_local_model(&dirs) {
         Some(dir) => Some(Arc::new(LocalEmbedder::load(&dir)?)),
         None => {
-            eprintln!("note: no local embedding model found; dense and hybrid retrieval are not measured");
+            eprintln!(
+                "note: no local embedding model found; dense and hybrid retrieval are not measured"
+            );
             None
         }
     };
@@ -78,7 +86,8 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         eprintln!("== {suite}");
         match suite.as_str() {
             "retrieval:stackfaq" => {
-                let report = suites::retrieval::stackfaq(&datasets, embedder.clone(), limit).await?;
+                let report =
+                    suites::retrieval::stackfaq(&datasets, embedder.clone(), limit).await?;
                 eprintln!("{}", report::retrieval_markdown(&report));
                 reports.push(report);
             }

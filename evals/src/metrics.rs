@@ -13,7 +13,9 @@ pub fn ndcg_at_k(ranked: &[String], relevant: &HashSet<String>, k: usize) -> f64
         .filter(|(_, id)| relevant.contains(*id))
         .map(|(i, _)| 1.0 / ((i + 2) as f64).log2())
         .sum();
-    let ideal: f64 = (0..relevant.len().min(k)).map(|i| 1.0 / ((i + 2) as f64).log2()).sum();
+    let ideal: f64 = (0..relevant.len().min(k))
+        .map(|i| 1.0 / ((i + 2) as f64).log2())
+        .sum();
     if ideal == 0.0 { 0.0 } else { dcg / ideal }
 }
 
@@ -22,8 +24,17 @@ pub fn ndcg_at_k(ranked: &[String], relevant: &HashSet<String>, k: usize) -> f64
 /// of every relevant id, so one relevant hit at rank 1 scores 1 however many relevant ids the
 /// query has. Higher than [`ndcg_at_k`] whenever relevant ids are missed; 0 when none is found.
 pub fn ndcg_at_k_within_retrieved(ranked: &[String], relevant: &HashSet<String>, k: usize) -> f64 {
-    let gains: Vec<bool> = ranked.iter().take(k).map(|id| relevant.contains(id)).collect();
-    let dcg: f64 = gains.iter().enumerate().filter(|(_, hit)| **hit).map(|(i, _)| 1.0 / ((i + 2) as f64).log2()).sum();
+    let gains: Vec<bool> = ranked
+        .iter()
+        .take(k)
+        .map(|id| relevant.contains(id))
+        .collect();
+    let dcg: f64 = gains
+        .iter()
+        .enumerate()
+        .filter(|(_, hit)| **hit)
+        .map(|(i, _)| 1.0 / ((i + 2) as f64).log2())
+        .sum();
     let found = gains.iter().filter(|hit| **hit).count();
     let ideal: f64 = (0..found).map(|i| 1.0 / ((i + 2) as f64).log2()).sum();
     if ideal == 0.0 { 0.0 } else { dcg / ideal }
@@ -43,7 +54,11 @@ pub fn recall_at_k(ranked: &[String], relevant: &HashSet<String>, k: usize) -> f
     if relevant.is_empty() {
         return 0.0;
     }
-    let found = ranked.iter().take(k).filter(|id| relevant.contains(*id)).count();
+    let found = ranked
+        .iter()
+        .take(k)
+        .filter(|id| relevant.contains(*id))
+        .count();
     found as f64 / relevant.len() as f64
 }
 
@@ -52,7 +67,12 @@ pub fn precision_at_k(ranked: &[String], relevant: &HashSet<String>, k: usize) -
     if k == 0 {
         return 0.0;
     }
-    ranked.iter().take(k).filter(|id| relevant.contains(*id)).count() as f64 / k as f64
+    ranked
+        .iter()
+        .take(k)
+        .filter(|id| relevant.contains(*id))
+        .count() as f64
+        / k as f64
 }
 
 #[cfg(test)]
@@ -82,7 +102,10 @@ mod tests {
 
     #[test]
     fn ndcg_is_one_for_a_perfect_ranking_and_zero_for_none_found() {
-        assert!(close(ndcg_at_k(&ids(&["a", "b", "x"]), &set(&["a", "b"]), 10), 1.0));
+        assert!(close(
+            ndcg_at_k(&ids(&["a", "b", "x"]), &set(&["a", "b"]), 10),
+            1.0
+        ));
         assert!(close(ndcg_at_k(&ids(&["x", "y"]), &set(&["a"]), 10), 0.0));
         assert!(close(ndcg_at_k(&ids(&["x"]), &set(&[]), 10), 0.0));
     }
@@ -101,26 +124,57 @@ mod tests {
         let within = ndcg_at_k_within_retrieved(&ranked, &relevant, 3);
         assert!(close(within, 1.0 / 3f64.log2()), "{within}");
         let standard = ndcg_at_k(&ranked, &relevant, 3);
-        assert!(close(standard, (1.0 / 3f64.log2()) / (1.0 + 1.0 / 3f64.log2() + 0.5)), "{standard}");
-        assert!(close(ndcg_at_k_within_retrieved(&ids(&["a", "x"]), &relevant, 10), 1.0));
-        assert!(close(ndcg_at_k_within_retrieved(&ids(&["x", "a"]), &relevant, 1), 0.0));
-        assert!(close(ndcg_at_k_within_retrieved(&ids(&[]), &relevant, 5), 0.0));
+        assert!(
+            close(
+                standard,
+                (1.0 / 3f64.log2()) / (1.0 + 1.0 / 3f64.log2() + 0.5)
+            ),
+            "{standard}"
+        );
+        assert!(close(
+            ndcg_at_k_within_retrieved(&ids(&["a", "x"]), &relevant, 10),
+            1.0
+        ));
+        assert!(close(
+            ndcg_at_k_within_retrieved(&ids(&["x", "a"]), &relevant, 1),
+            0.0
+        ));
+        assert!(close(
+            ndcg_at_k_within_retrieved(&ids(&[]), &relevant, 5),
+            0.0
+        ));
     }
 
     #[test]
     fn mrr_is_the_reciprocal_rank_of_the_first_hit() {
-        assert!(close(mrr_at_k(&ids(&["x", "y", "a", "b"]), &set(&["a", "b"]), 10), 1.0 / 3.0));
-        assert!(close(mrr_at_k(&ids(&["x", "y", "a"]), &set(&["a"]), 2), 0.0));
+        assert!(close(
+            mrr_at_k(&ids(&["x", "y", "a", "b"]), &set(&["a", "b"]), 10),
+            1.0 / 3.0
+        ));
+        assert!(close(
+            mrr_at_k(&ids(&["x", "y", "a"]), &set(&["a"]), 2),
+            0.0
+        ));
     }
 
     #[test]
     fn recall_counts_the_share_of_relevant_found() {
-        assert!(close(recall_at_k(&ids(&["a", "x", "b", "y", "z", "c"]), &set(&["a", "b", "c", "d"]), 5), 0.5));
+        assert!(close(
+            recall_at_k(
+                &ids(&["a", "x", "b", "y", "z", "c"]),
+                &set(&["a", "b", "c", "d"]),
+                5
+            ),
+            0.5
+        ));
         assert!(close(recall_at_k(&ids(&["a"]), &set(&[]), 5), 0.0));
     }
 
     #[test]
     fn precision_counts_relevant_slots() {
-        assert!(close(precision_at_k(&ids(&["a", "x", "b", "y", "z"]), &set(&["a", "b"]), 5), 0.4));
+        assert!(close(
+            precision_at_k(&ids(&["a", "x", "b", "y", "z"]), &set(&["a", "b"]), 5),
+            0.4
+        ));
     }
 }

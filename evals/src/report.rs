@@ -61,7 +61,15 @@ pub fn write(dir: &Path, reports: &[RetrievalReport]) -> Result<()> {
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     let json = serde_json::to_string_pretty(&serde_json::json!({ "suites": reports }))?;
     std::fs::write(dir.join("report.json"), json).context("writing report.json")?;
-    let md: String = reports.iter().map(retrieval_markdown).collect::<Vec<_>>().join("\n");
-    std::fs::write(dir.join("report.md"), format!("# charla evaluation\n\n{md}")).context("writing report.md")?;
+    let md: String = reports
+        .iter()
+        .map(retrieval_markdown)
+        .collect::<Vec<_>>()
+        .join("\n");
+    std::fs::write(
+        dir.join("report.md"),
+        format!("# charla evaluation\n\n{md}"),
+    )
+    .context("writing report.md")?;
     Ok(())
 }

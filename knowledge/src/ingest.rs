@@ -114,7 +114,11 @@ impl Ingestor {
     /// An ingestor writing to `index`, embedding with `embedder` (`None`: BM25 only; the index
     /// layout must then have no dense vector).
     pub fn new(index: Arc<dyn VectorIndex>, embedder: Option<Arc<dyn Embedder>>) -> Self {
-        Self { index, embedder, chunker: Chunker::default() }
+        Self {
+            index,
+            embedder,
+            chunker: Chunker::default(),
+        }
     }
 
     /// Uses `chunker` instead of the default one.
@@ -147,7 +151,10 @@ impl Ingestor {
                     read_origins.insert(file.path.to_string_lossy().into_owned());
                     chunks.extend(file_chunks);
                 }
-                Err(reason) => report.failed_files.push(FileFailure { source: file.name.clone(), reason }),
+                Err(reason) => report.failed_files.push(FileFailure {
+                    source: file.name.clone(),
+                    reason,
+                }),
             }
         }
         let chunks = dedup_by_id(chunks, &mut report.rejected);
@@ -176,23 +183,43 @@ impl Ingestor {
         Ok(report)
     }
 
-    fn read_file(&self, file: &SourceFile, options: &IngestOptions) -> Result<(Vec<Chunk>, Vec<Rejection>), String> {
+    fn read_file(
+        &self,
+        file: &SourceFile,
+        options: &IngestOptions,
+    ) -> Result<(Vec<Chunk>, Vec<Rejection>), String> {
         let kind = match options.kind.or_else(|| source::detect_kind(&file.path)) {
             Some(kind) => kind,
             None => {
-                return Err("cannot tell whether this is a catalog, an FAQ or a policy; name it so \
+                return Err(
+                    "cannot tell whether this is a catalog, an FAQ or a policy; name it so \
                             (e.g. catalog.csv, faq.md) or pass --kind"
-                    .to_string());
+                        .to_string(),
+                );
             }
         };
         let parsed = source::parse(file, kind).map_err(|e| e.to_string())?;
-        let chunks = parsed.records.iter().flat_map(|record| self.chunker.chunk(file, kind, record)).collect();
+        let chunks = parsed
+            .records
+            .iter()
+            .flat_map(|record| self.chunker.chunk(file, kind, record))
+            .collect();
         Ok((chunks, parsed.rejected))
     }
 
-    async fn embed_batch(&self, batch: &[&Chunk], report: &mut IngestReport) -> Result<Vec<IndexPoint>, IngestError> {
+    async fn embed_batch(
+        &self,
+        batch: &[&Chunk],
+        report: &mut IngestReport,
+    ) -> Result<Vec<IndexPoint>, IngestError> {
         let Some(embedder) = &self.embedder else {
-            return Ok(batch.iter().map(|c| IndexPoint { chunk: (*c).clone(), dense: None }).collect());
+            return Ok(batch
+                .iter()
+                .map(|c| IndexPoint {
+                    chunk: (*c).clone(),
+                    dense: None,
+                })
+                .collect());
         };
         let texts: Vec<String> = batch.iter().map(|c| c.embedding_text()).collect();
         let started = Instant::now();
@@ -207,7 +234,14 @@ impl Ingestor {
             ))
             .into());
         }
-        Ok(batch.iter().zip(vectors).map(|(c, v)| IndexPoint { chunk: (*c).clone(), dense: Some(v) }).collect())
+        Ok(batch
+            .iter()
+            .zip(vectors)
+            .map(|(c, v)| IndexPoint {
+                chunk: (*c).clone(),
+                dense: Some(v),
+            })
+            .collect())
     }
 }
 
@@ -222,8 +256,15 @@ fn dedup_by_id(chunks: Vec<Chunk>, rejected: &mut Vec<Rejection>) -> Vec<Chunk> 
         } else {
             rejected.push(Rejection {
                 source: chunk.source.clone(),
-                line: chunk.fields.get("line").and_then(serde_json::Value::as_u64).unwrap_or(0) as usize,
-                reason: format!("duplicate entry `{}`: an earlier one with the same key is kept", chunk.title),
+                line: chunk
+                    .fields
+                    .get("line")
+                    .and_then(serde_json::Value::as_u64)
+                    .unwrap_or(0) as usize,
+                reason: format!(
+                    "duplicate entry `{}`: an earlier one with the same key is kept",
+                    chunk.title
+                ),
             });
         }
     }
@@ -247,7 +288,8 @@ fn plan_changes(
     read_origins: &HashSet<String>,
     folders: &[String],
 ) -> ChangePlan {
-    let stored_hash: HashMap<ChunkId, &str> = stored.iter().map(|s| (s.id, s.hash.as_str())).collect();
+    let stored_hash: HashMap<ChunkId, &str> =
+        stored.iter().map(|s| (s.id, s.hash.as_str())).collect();
     let mut plan = ChangePlan::default();
     let mut current: HashSet<ChunkId> = HashSet::with_capacity(chunks.len());
     for (i, chunk) in chunks.iter().enumerate() {
@@ -271,8 +313,9 @@ fn plan_changes(
         // A chunk goes when its file was read completely and no longer has it, or when its file
         // sat in an ingested folder and is gone from it.
         let file_was_read = read_origins.contains(&s.origin);
-        let file_left_folder =
-            !read_origins.contains(&s.origin) && folders.iter().any(|f| s.origin.starts_with(f.as_str())) && !Path::new(&s.origin).exists();
+        let file_left_folder = !read_origins.contains(&s.origin)
+            && folders.iter().any(|f| s.origin.starts_with(f.as_str()))
+            && !Path::new(&s.origin).exists();
         if file_was_read || file_left_folder {
             plan.delete.push(s.id);
         }
@@ -316,7 +359,12 @@ mod tests {
     }
 
     fn stored(c: &Chunk, hash: &str) -> StoredChunk {
-        StoredChunk { id: c.id, source: c.source.clone(), origin: c.origin.clone(), hash: hash.into() }
+        StoredChunk {
+            id: c.id,
+            source: c.source.clone(),
+            origin: c.origin.clone(),
+            hash: hash.into(),
+        }
     }
 
     #[test]
@@ -326,21 +374,38 @@ mod tests {
         let new = chunk("c", "h3", "/x/faq.md");
         let gone = chunk("d", "h4", "/x/faq.md");
         let other_file = chunk("e", "h5", "/y/other.md");
-        let stored = vec![stored(&same, "h1"), stored(&changed, "h2-old"), stored(&gone, "h4"), stored(&other_file, "h5")];
+        let stored = vec![
+            stored(&same, "h1"),
+            stored(&changed, "h2-old"),
+            stored(&gone, "h4"),
+            stored(&other_file, "h5"),
+        ];
         let read: HashSet<String> = ["/x/faq.md".to_string()].into();
         let plan = plan_changes(&[same, changed, new], &stored, &read, &[]);
         assert_eq!((plan.added, plan.updated, plan.unchanged), (1, 1, 1));
         assert_eq!(plan.write, vec![1, 2]);
-        assert_eq!(plan.delete, vec![gone.id], "only the vanished record of the file that was read");
+        assert_eq!(
+            plan.delete,
+            vec![gone.id],
+            "only the vanished record of the file that was read"
+        );
     }
 
     #[test]
     fn chunks_of_a_file_that_failed_to_parse_are_kept() {
         let old = chunk("a", "h1", "/x/faq.md");
-        let plan = plan_changes(&[], &[stored(&old, "h1")], &HashSet::new(), &["/x/".to_string()]);
+        let plan = plan_changes(
+            &[],
+            &[stored(&old, "h1")],
+            &HashSet::new(),
+            &["/x/".to_string()],
+        );
         // The file still exists? It does not on this machine, so it counts as removed from the
         // folder; a file that exists but failed is kept:
-        assert_eq!(plan.delete.len(), usize::from(!Path::new("/x/faq.md").exists()));
+        assert_eq!(
+            plan.delete.len(),
+            usize::from(!Path::new("/x/faq.md").exists())
+        );
         let plan = plan_changes(&[], &[stored(&old, "h1")], &HashSet::new(), &[]);
         assert!(plan.delete.is_empty());
     }

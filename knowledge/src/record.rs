@@ -134,7 +134,8 @@ pub struct ChunkId(pub uuid::Uuid);
 impl ChunkId {
     /// The id of part `part` of the record `key` in `source`.
     pub fn derive(source: &str, key: &str, part: usize) -> Self {
-        const NAMESPACE: uuid::Uuid = uuid::Uuid::from_u128(0x6368_6172_6c61_4b6e_6f77_6c65_6467_6531);
+        const NAMESPACE: uuid::Uuid =
+            uuid::Uuid::from_u128(0x6368_6172_6c61_4b6e_6f77_6c65_6467_6531);
         let name = format!("{source}\u{0}{key}\u{0}{part}");
         ChunkId(uuid::Uuid::new_v5(&NAMESPACE, name.as_bytes()))
     }

@@ -37,7 +37,12 @@ pub struct SearchRequest {
 impl SearchRequest {
     /// A hybrid search for the 5 best chunks, unfiltered.
     pub fn new(query: impl Into<String>) -> Self {
-        Self { query: query.into(), top_k: 5, mode: SearchMode::Hybrid, filter: SearchFilter::default() }
+        Self {
+            query: query.into(),
+            top_k: 5,
+            mode: SearchMode::Hybrid,
+            filter: SearchFilter::default(),
+        }
     }
 }
 
@@ -70,7 +75,11 @@ impl Searcher {
         // A model other than the one that embedded the passages would give meaningless dense
         // scores: such a searcher uses BM25 only.
         let embedder = embedder.filter(|e| {
-            index.layout().dense.as_ref().is_some_and(|d| d.model == e.id() && d.dims == e.dims())
+            index
+                .layout()
+                .dense
+                .as_ref()
+                .is_some_and(|d| d.model == e.id() && d.dims == e.dims())
         });
         Self { index, embedder }
     }
@@ -101,7 +110,9 @@ impl Searcher {
         let dense = match (&self.embedder, mode) {
             (Some(embedder), SearchMode::Hybrid | SearchMode::Dense) => {
                 let started = Instant::now();
-                let mut vectors = embedder.embed(std::slice::from_ref(&request.query), EmbedRole::Query).await?;
+                let mut vectors = embedder
+                    .embed(std::slice::from_ref(&request.query), EmbedRole::Query)
+                    .await?;
                 embed_time = started.elapsed();
                 vectors.pop()
             }
@@ -117,6 +128,12 @@ impl Searcher {
         };
         let started = Instant::now();
         let hits = self.index.query(&query).await?;
-        Ok(SearchResults { hits, query_locale, mode, embed_time, index_time: started.elapsed() })
+        Ok(SearchResults {
+            hits,
+            query_locale,
+            mode,
+            embed_time,
+            index_time: started.elapsed(),
+        })
     }
 }

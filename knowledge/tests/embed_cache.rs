@@ -129,7 +129,10 @@ async fn a_new_process_embeds_nothing_the_last_one_embedded() {
     let second = open(&second_model, dir.path());
     let again = second.embed(&phrases, EmbedRole::Query).await.unwrap();
     assert_eq!(second_model.calls(), 0, "the inner model was not needed");
-    assert_eq!(again, vectors, "the cached vectors are exactly the ones made");
+    assert_eq!(
+        again, vectors,
+        "the cached vectors are exactly the ones made"
+    );
     assert_eq!(second.id(), "e5");
     assert_eq!(second.dims(), 8);
 }
@@ -143,7 +146,11 @@ async fn query_and_passage_of_the_same_text_are_separate_entries() {
     let cache = open(&model, dir.path());
     let as_query = cache.embed(&text, EmbedRole::Query).await.unwrap();
     let as_passage = cache.embed(&text, EmbedRole::Passage).await.unwrap();
-    assert_eq!(model.calls(), 2, "the passage was not served from the query entry");
+    assert_eq!(
+        model.calls(),
+        2,
+        "the passage was not served from the query entry"
+    );
     assert_ne!(as_query, as_passage);
     drop(cache);
 
@@ -176,7 +183,11 @@ async fn another_model_does_not_reuse_the_vectors() {
         .embed(&phrases, EmbedRole::Query)
         .await
         .unwrap();
-    assert_eq!(minilm.embedded(), phrases, "every text went to the other model");
+    assert_eq!(
+        minilm.embedded(),
+        phrases,
+        "every text went to the other model"
+    );
     assert_eq!(vectors[0], minilm.vector(&phrases[0], EmbedRole::Query));
 
     // Each model keeps its own file: the first one's vectors are still there.
@@ -253,7 +264,11 @@ async fn a_torn_last_write_is_cut_off_and_the_rest_kept() {
 
     let model = CountingEmbedder::new("e5", 8);
     let cache = open(&model, dir.path());
-    assert_eq!(std::fs::metadata(&path).unwrap().len(), good_len, "tail cut");
+    assert_eq!(
+        std::fs::metadata(&path).unwrap().len(),
+        good_len,
+        "tail cut"
+    );
     cache.embed(&phrases, EmbedRole::Query).await.unwrap();
     assert_eq!(model.calls(), 0, "the intact records still serve");
 
@@ -299,7 +314,11 @@ async fn a_damaged_record_is_re_embedded_not_served() {
 async fn a_file_that_is_not_a_cache_is_replaced() {
     let dir = tempfile::tempdir().unwrap();
     let path = cache_path(dir.path(), "e5");
-    std::fs::write(&path, b"not a cache at all, just some text someone left here").unwrap();
+    std::fs::write(
+        &path,
+        b"not a cache at all, just some text someone left here",
+    )
+    .unwrap();
 
     let model = CountingEmbedder::new("e5", 8);
     let phrases = texts("garantía", 3);
@@ -356,7 +375,11 @@ async fn two_tasks_embedding_at_once_get_the_right_vectors_and_a_readable_file()
             // Overlapping windows, walked in opposite directions, so both tasks ask for the
             // same texts at nearly the same time.
             for round in 0..20 {
-                let start = if task == 0 { round * 8 } else { 160 - round * 8 };
+                let start = if task == 0 {
+                    round * 8
+                } else {
+                    160 - round * 8
+                };
                 let batch = all[start..start + 40].to_vec();
                 let vectors = cache.embed(&batch, EmbedRole::Query).await.unwrap();
                 results.push((batch, vectors));
@@ -378,7 +401,11 @@ async fn two_tasks_embedding_at_once_get_the_right_vectors_and_a_readable_file()
         .embed(&all, EmbedRole::Query)
         .await
         .unwrap();
-    assert_eq!(model.calls(), 0, "every record written by the two tasks reads back");
+    assert_eq!(
+        model.calls(),
+        0,
+        "every record written by the two tasks reads back"
+    );
     assert_eq!(vectors[199], model.vector(&all[199], EmbedRole::Query));
 }
 
@@ -463,7 +490,10 @@ fn a_cache_directory_that_cannot_be_made_is_a_cache_error() {
     std::fs::write(&file, b"x").unwrap();
     let model = CountingEmbedder::new("e5", 8);
     let err = CachedEmbedder::open(model as Arc<dyn Embedder>, &file.join("cache")).unwrap_err();
-    assert!(matches!(&err, EmbedError::Cache(m) if m.contains("a-file")), "{err}");
+    assert!(
+        matches!(&err, EmbedError::Cache(m) if m.contains("a-file")),
+        "{err}"
+    );
 }
 
 /// Times 1,000 short phrases through the cache in front of the e5 model: cold (empty cache)

@@ -422,7 +422,10 @@ fn faq_json_items_with_ids_are_keyed_by_id_and_one_question_may_have_several_ans
     let second = record(&parsed, "t0_a1");
     assert_eq!(second.title, "Strikethrough with GitHub Markdown");
     assert_eq!(second.line, 3);
-    assert_eq!(second.text, "Strikethrough with GitHub Markdown\n\nUse <del>.");
+    assert_eq!(
+        second.text,
+        "Strikethrough with GitHub Markdown\n\nUse <del>."
+    );
 }
 
 #[test]
@@ -548,7 +551,10 @@ fn faq_id_that_is_not_text_or_a_number_is_rejected() {
                 1,
                 "item 1: id `{\"n\":1}` is not a string or a number".to_string()
             ),
-            (2, "item 2: id `true` is not a string or a number".to_string())
+            (
+                2,
+                "item 2: id `true` is not a string or a number".to_string()
+            )
         ]
     );
 }

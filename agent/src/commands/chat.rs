@@ -48,7 +48,11 @@ pub async fn run(settings: &Settings, args: ChatArgs) -> Result<ExitCode> {
 
     let interactive = std::io::stdin().is_terminal();
     if interactive {
-        eprintln!("Chatting with {} as {:?}. Empty line or Ctrl-D to quit.", business_name(&runtime), args.contact);
+        eprintln!(
+            "Chatting with {} as {:?}. Empty line or Ctrl-D to quit.",
+            business_name(&runtime),
+            args.contact
+        );
     }
     let stdin = std::io::stdin();
     let mut lines = stdin.lock().lines();
@@ -72,7 +76,11 @@ pub async fn run(settings: &Settings, args: ChatArgs) -> Result<ExitCode> {
 }
 
 fn business_name(runtime: &charla_agent::runtime::Runtime) -> String {
-    runtime.business.as_ref().map(|b| b.name.clone()).unwrap_or_else(|| "the agent".into())
+    runtime
+        .business
+        .as_ref()
+        .map(|b| b.name.clone())
+        .unwrap_or_else(|| "the agent".into())
 }
 
 /// The turn as scripts read it: stable field names.
@@ -115,7 +123,11 @@ fn print_outcome(outcome: &TurnOutcome, json: bool) -> Result<()> {
     let mut facts = vec![
         format!("language {}", u.language.code),
         format!("intent {} ({:.2})", u.intent.intent, u.intent.confidence),
-        format!("sentiment {:?} ({:+.2})", u.sentiment.label, u.sentiment.polarity).to_lowercase(),
+        format!(
+            "sentiment {:?} ({:+.2})",
+            u.sentiment.label, u.sentiment.polarity
+        )
+        .to_lowercase(),
     ];
     for call in &outcome.tool_calls {
         let status = match &call.error {
@@ -125,7 +137,11 @@ fn print_outcome(outcome: &TurnOutcome, json: bool) -> Result<()> {
         facts.push(format!("tool {} {} → {status}", call.name, call.arguments));
     }
     if !outcome.choices.is_empty() {
-        let titles: Vec<String> = outcome.choices.iter().map(|c| format!("[{}]", c.title)).collect();
+        let titles: Vec<String> = outcome
+            .choices
+            .iter()
+            .map(|c| format!("[{}]", c.title))
+            .collect();
         facts.push(format!("choices {}", titles.join(" ")));
     }
     if !outcome.sources.is_empty() {

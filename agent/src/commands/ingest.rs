@@ -30,14 +30,20 @@ pub async fn run(settings: &Settings, args: IngestArgs) -> Result<ExitCode> {
     let knowledge = knowledge_setup::open(settings, Purpose::Ingest).await?;
     let ingestor = Ingestor::new(knowledge.index.clone(), knowledge.embedder.clone());
     let progress = TerminalProgress::new(!args.json && std::io::stderr().is_terminal());
-    let report = ingestor.ingest(&args.paths, &IngestOptions { kind: args.kind }, &progress).await?;
+    let report = ingestor
+        .ingest(&args.paths, &IngestOptions { kind: args.kind }, &progress)
+        .await?;
     progress.finish();
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report_json(&report))?);
     } else {
         print_report(&report);
     }
-    Ok(if report.has_problems() { ExitCode::from(2) } else { ExitCode::SUCCESS })
+    Ok(if report.has_problems() {
+        ExitCode::from(2)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 fn print_report(report: &IngestReport) {
@@ -60,7 +66,11 @@ fn print_report(report: &IngestReport) {
         report.unchanged,
         report.deleted,
         report.rejected.len(),
-        if report.failed_files.is_empty() { String::new() } else { format!(", {} files failed", report.failed_files.len()) },
+        if report.failed_files.is_empty() {
+            String::new()
+        } else {
+            format!(", {} files failed", report.failed_files.len())
+        },
         report.elapsed.as_secs_f64(),
         report.embedded,
     );
@@ -117,7 +127,9 @@ impl IngestProgress for TerminalProgress {
         if let Some(bar) = &self.bar {
             bar.set_length(total as u64);
             bar.set_position(0);
-            if let Ok(style) = ProgressStyle::with_template("{spinner} embedding and indexing [{bar:30}] {pos}/{len} chunks ({per_sec}, eta {eta})") {
+            if let Ok(style) = ProgressStyle::with_template(
+                "{spinner} embedding and indexing [{bar:30}] {pos}/{len} chunks ({per_sec}, eta {eta})",
+            ) {
                 bar.set_style(style.progress_chars("=> "));
             }
         }

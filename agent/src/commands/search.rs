@@ -60,7 +60,10 @@ pub async fn run(settings: &Settings, args: SearchArgs) -> Result<ExitCode> {
     let knowledge = knowledge_setup::open(settings, Purpose::Search).await?;
     let searcher = Searcher::new(knowledge.index.clone(), knowledge.embedder.clone());
     if !searcher.has_dense() && !matches!(args.mode, ModeArg::Bm25) {
-        eprintln!("note: searching with BM25 only ({})", knowledge.dense_status);
+        eprintln!(
+            "note: searching with BM25 only ({})",
+            knowledge.dense_status
+        );
     }
     let request = SearchRequest {
         query: args.query.join(" "),
@@ -110,7 +113,14 @@ fn print_human(query: &str, results: &SearchResults) {
     }
     for (rank, hit) in results.hits.iter().enumerate() {
         let chunk = &hit.chunk;
-        println!("{}. {} [{}] {}  (score {:.3})", rank + 1, chunk.title, chunk.kind, chunk.source, hit.score);
+        println!(
+            "{}. {} [{}] {}  (score {:.3})",
+            rank + 1,
+            chunk.title,
+            chunk.kind,
+            chunk.source,
+            hit.score
+        );
         let facts = product_facts(chunk);
         if !facts.is_empty() {
             println!("   {facts}");
@@ -129,13 +139,23 @@ fn print_human(query: &str, results: &SearchResults) {
 
 /// SKU, price and stock of a product, for the human listing.
 fn product_facts(chunk: &charla_knowledge::Chunk) -> String {
-    let field = |name: &str| chunk.fields.get(name).map(|v| v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string()));
+    let field = |name: &str| {
+        chunk.fields.get(name).map(|v| {
+            v.as_str()
+                .map(str::to_string)
+                .unwrap_or_else(|| v.to_string())
+        })
+    };
     let mut facts = Vec::new();
     if let Some(sku) = field("sku") {
         facts.push(format!("SKU {sku}"));
     }
     if let Some(price) = chunk.price() {
-        facts.push(format!("{price:.2} {}", field("currency").unwrap_or_default()).trim_end().to_string());
+        facts.push(
+            format!("{price:.2} {}", field("currency").unwrap_or_default())
+                .trim_end()
+                .to_string(),
+        );
     }
     match (field("stock"), chunk.in_stock()) {
         (Some(stock), _) => facts.push(format!("stock {stock}")),

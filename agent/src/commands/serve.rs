@@ -7,10 +7,10 @@ use crate::settings::Settings;
 use anyhow::{Context, Result, bail};
 use charla_agent::operator::{OperatorHub, OperatorState, OperatorTokens, StoreOnlySender};
 use charla_agent::server::{self, ServerState, WebhookSecrets};
-use charla_agent::whatsapp::operator_sender::WhatsAppOperatorSender;
 use charla_agent::whatsapp::channel::{ChannelConfig, WhatsAppChannel};
 use charla_agent::whatsapp::cloud_api::{CloudApiClient, CloudApiConfig};
 use charla_agent::whatsapp::cloud_sender::CloudSender;
+use charla_agent::whatsapp::operator_sender::WhatsAppOperatorSender;
 use charla_agent::whatsapp::store::ChannelStore;
 use std::net::SocketAddr;
 use std::process::ExitCode;
@@ -21,13 +21,23 @@ use std::time::Duration;
 #[derive(Debug, clap::Args)]
 pub struct ServeArgs {
     /// Where to listen (port 0 picks a free one; the address is printed).
-    #[arg(long, env = "CHARLA_ADDR", default_value = "127.0.0.1:8080", value_name = "HOST:PORT")]
+    #[arg(
+        long,
+        env = "CHARLA_ADDR",
+        default_value = "127.0.0.1:8080",
+        value_name = "HOST:PORT"
+    )]
     addr: SocketAddr,
     /// Development only: accept webhook deliveries without a valid X-Hub-Signature-256.
     #[arg(long)]
     insecure_skip_signature: bool,
     /// Messages of one customer closer than this (milliseconds) are answered as one turn.
-    #[arg(long, env = "CHARLA_DEBOUNCE_MS", default_value_t = 1500, value_name = "MS")]
+    #[arg(
+        long,
+        env = "CHARLA_DEBOUNCE_MS",
+        default_value_t = 1500,
+        value_name = "MS"
+    )]
     debounce_ms: u64,
 }
 
@@ -35,13 +45,21 @@ pub struct ServeArgs {
 pub async fn run(settings: &Settings, args: ServeArgs) -> Result<ExitCode> {
     let app_secret = env("WHATSAPP_APP_SECRET");
     if app_secret.is_none() && !args.insecure_skip_signature {
-        bail!("WHATSAPP_APP_SECRET is not set: webhook signatures cannot be checked (use --insecure-skip-signature only in development)");
+        bail!(
+            "WHATSAPP_APP_SECRET is not set: webhook signatures cannot be checked (use --insecure-skip-signature only in development)"
+        );
     }
     if args.insecure_skip_signature {
-        tracing::warn!("--insecure-skip-signature: webhook deliveries are NOT authenticated; never use this in production");
+        tracing::warn!(
+            "--insecure-skip-signature: webhook deliveries are NOT authenticated; never use this in production"
+        );
         eprintln!("warning: --insecure-skip-signature: webhook deliveries are not authenticated");
     }
-    let secrets = WebhookSecrets { verify_token: env("WHATSAPP_VERIFY_TOKEN"), app_secret, skip_signature: args.insecure_skip_signature };
+    let secrets = WebhookSecrets {
+        verify_token: env("WHATSAPP_VERIFY_TOKEN"),
+        app_secret,
+        skip_signature: args.insecure_skip_signature,
+    };
 
     let runtime = agent_setup::open(settings).await?;
     let mut cloud = CloudApiConfig::new(env("WHATSAPP_ACCESS_TOKEN").unwrap_or_default());
@@ -49,33 +67,58 @@ pub async fn run(settings: &Settings, args: ServeArgs) -> Result<ExitCode> {
         cloud.base_url = base_url;
     }
     if let Some(rate) = env("WHATSAPP_MESSAGES_PER_SECOND") {
-        cloud.messages_per_second = rate
-            .parse()
-            .with_context(|| format!("WHATSAPP_MESSAGES_PER_SECOND={rate:?} is not a number of messages per second"))?;
+        cloud.messages_per_second = rate.parse().with_context(|| {
+            format!("WHATSAPP_MESSAGES_PER_SECOND={rate:?} is not a number of messages per second")
+        })?;
     }
     let client = CloudApiClient::new(cloud).context("WhatsApp Cloud API client")?;
     let store = ChannelStore::new(runtime.store.pool().clone());
-    let config = ChannelConfig { debounce: Duration::from_millis(args.debounce_ms), ..ChannelConfig::default() };
-    let channel = WhatsAppChannel::new(runtime.agent.clone(), store, Arc::new(CloudSender::new(client)), config);
+    let config = ChannelConfig {
+        debounce: Duration::from_millis(args.debounce_ms),
+        ..ChannelConfig::default()
+    };
+    let channel = WhatsAppChannel::new(
+        runtime.agent.clone(),
+        store,
+        Arc::new(CloudSender::new(client)),
+        config,
+    );
     let operators = match env("CHARLA_OPERATOR_TOKENS") {
         Some(list) => {
             let tokens = OperatorTokens::parse(&list).context("CHARLA_OPERATOR_TOKENS")?;
             let hub = OperatorHub::default();
             channel.notify_operators(hub.clone());
-            let default_language = runtime.business.as_ref().map(|b| b.default_language.clone()).unwrap_or_else(|| "en".into());
+            let default_language = runtime
+                .business
+                .as_ref()
+                .map(|b| b.default_language.clone())
+                .unwrap_or_else(|| "en".into());
             let sender = WhatsAppOperatorSender::new(channel.clone(), default_language);
-            Some(OperatorState::new(&runtime.agent, tokens, hub).with_sender("whatsapp", Arc::new(sender)).with_sender("chat", Arc::new(StoreOnlySender)))
+            Some(
+                OperatorState::new(&runtime.agent, tokens, hub)
+                    .with_sender("whatsapp", Arc::new(sender))
+                    .with_sender("chat", Arc::new(StoreOnlySender)),
+            )
         }
         None => {
             eprintln!("note: CHARLA_OPERATOR_TOKENS is not set: the operator API is off");
             None
         }
     };
-    channel.start().await.context("starting the WhatsApp channel")?;
+    channel
+        .start()
+        .await
+        .context("starting the WhatsApp channel")?;
 
     let hub = operators.as_ref().map(|o| o.hub().clone());
-    let router = server::router(ServerState { channel, whatsapp: Arc::new(secrets), operators });
-    let listener = tokio::net::TcpListener::bind(args.addr).await.with_context(|| format!("cannot listen on {}", args.addr))?;
+    let router = server::router(ServerState {
+        channel,
+        whatsapp: Arc::new(secrets),
+        operators,
+    });
+    let listener = tokio::net::TcpListener::bind(args.addr)
+        .await
+        .with_context(|| format!("cannot listen on {}", args.addr))?;
     let local = listener.local_addr()?;
     // Scripts and tests read this line to find the port.
     eprintln!("charla listening on http://{local}");

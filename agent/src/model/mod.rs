@@ -57,27 +57,52 @@ pub struct ChatMessage {
 impl ChatMessage {
     /// A system message.
     pub fn system(text: impl Into<String>) -> Self {
-        Self { role: Role::System, content: Some(text.into()), tool_calls: Vec::new(), tool_call_id: None }
+        Self {
+            role: Role::System,
+            content: Some(text.into()),
+            tool_calls: Vec::new(),
+            tool_call_id: None,
+        }
     }
 
     /// A customer message.
     pub fn user(text: impl Into<String>) -> Self {
-        Self { role: Role::User, content: Some(text.into()), tool_calls: Vec::new(), tool_call_id: None }
+        Self {
+            role: Role::User,
+            content: Some(text.into()),
+            tool_calls: Vec::new(),
+            tool_call_id: None,
+        }
     }
 
     /// An assistant message with text only.
     pub fn assistant(text: impl Into<String>) -> Self {
-        Self { role: Role::Assistant, content: Some(text.into()), tool_calls: Vec::new(), tool_call_id: None }
+        Self {
+            role: Role::Assistant,
+            content: Some(text.into()),
+            tool_calls: Vec::new(),
+            tool_call_id: None,
+        }
     }
 
     /// An assistant message requesting tool calls.
     pub fn assistant_tool_calls(calls: Vec<ToolCall>) -> Self {
-        Self { role: Role::Assistant, content: None, tool_calls: calls, tool_call_id: None }
+        Self {
+            role: Role::Assistant,
+            content: None,
+            tool_calls: calls,
+            tool_call_id: None,
+        }
     }
 
     /// A tool's result for call `id`.
     pub fn tool_result(id: impl Into<String>, content: impl Into<String>) -> Self {
-        Self { role: Role::Tool, content: Some(content.into()), tool_calls: Vec::new(), tool_call_id: Some(id.into()) }
+        Self {
+            role: Role::Tool,
+            content: Some(content.into()),
+            tool_calls: Vec::new(),
+            tool_call_id: Some(id.into()),
+        }
     }
 }
 

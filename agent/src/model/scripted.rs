@@ -1,7 +1,9 @@
 //! [`ScriptedModel`]: plays back prepared responses in order and records every request, so
 //! tests, benchmarks and evaluations can drive the agent loop exactly.
 
-use super::{ChatMessage, ChatModel, ChatRequest, ChatResponse, FinishReason, ModelError, ToolCall, Usage};
+use super::{
+    ChatMessage, ChatModel, ChatRequest, ChatResponse, FinishReason, ModelError, ToolCall, Usage,
+};
 use async_trait::async_trait;
 use std::collections::VecDeque;
 use std::sync::Mutex;
@@ -51,12 +53,19 @@ const KEPT_REQUESTS: usize = 64;
 impl ScriptedModel {
     /// A model that plays `script` once.
     pub fn new(script: Vec<ScriptedStep>) -> Self {
-        Self { script, state: Mutex::new(ScriptState::default()), cycle: false }
+        Self {
+            script,
+            state: Mutex::new(ScriptState::default()),
+            cycle: false,
+        }
     }
 
     /// A model that plays `script` over and over.
     pub fn cycling(script: Vec<ScriptedStep>) -> Self {
-        Self { cycle: true, ..Self::new(script) }
+        Self {
+            cycle: true,
+            ..Self::new(script)
+        }
     }
 
     /// The latest requests it received (up to 64), oldest first.
@@ -72,7 +81,9 @@ impl ScriptedModel {
     fn lock(&self) -> std::sync::MutexGuard<'_, ScriptState> {
         // A panic while holding the lock cannot leave the state half-updated in a way that
         // matters for a script; keep going.
-        self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+        self.state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }
 
@@ -106,20 +117,24 @@ impl ChatModel for ScriptedModel {
                 finish_reason: FinishReason::Stop,
                 usage: Usage::default(),
                 cited_sources: Vec::new(),
-        choices: Vec::new(),
+                choices: Vec::new(),
             }),
             Some(ScriptedStep::ToolCalls(calls)) => {
                 let calls = calls
                     .into_iter()
                     .enumerate()
-                    .map(|(i, (name, arguments))| ToolCall { id: format!("call_{call_number}_{i}"), name, arguments })
+                    .map(|(i, (name, arguments))| ToolCall {
+                        id: format!("call_{call_number}_{i}"),
+                        name,
+                        arguments,
+                    })
                     .collect();
                 Ok(ChatResponse {
                     message: ChatMessage::assistant_tool_calls(calls),
                     finish_reason: FinishReason::ToolCalls,
                     usage: Usage::default(),
                     cited_sources: Vec::new(),
-        choices: Vec::new(),
+                    choices: Vec::new(),
                 })
             }
         }

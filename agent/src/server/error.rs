@@ -19,7 +19,11 @@ pub struct ApiError {
 impl ApiError {
     /// An error of `status` with `code` and `message`.
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        Self { status, code, message: message.into() }
+        Self {
+            status,
+            code,
+            message: message.into(),
+        }
     }
 }
 

@@ -55,7 +55,9 @@ pub fn router(state: ServerState) -> Router {
     let router = Router::new()
         .route(
             "/webhooks/whatsapp",
-            get(webhook::verify).post(webhook::receive).layer(DefaultBodyLimit::max(webhook::MAX_BODY_BYTES)),
+            get(webhook::verify)
+                .post(webhook::receive)
+                .layer(DefaultBodyLimit::max(webhook::MAX_BODY_BYTES)),
         )
         .route("/healthz", get(|| async { "ok" }))
         .with_state(state);

@@ -6,7 +6,9 @@
 
 use super::ServerState;
 use super::error::ApiError;
-use crate::whatsapp::inbound::{DeliveryStatus, InboundMessage, MessageKind, StatusUpdate, parse_webhook};
+use crate::whatsapp::inbound::{
+    DeliveryStatus, InboundMessage, MessageKind, StatusUpdate, parse_webhook,
+};
 use crate::whatsapp::signature::verify_signature;
 use crate::whatsapp::store::{InboxMessage, StatusRecord};
 use axum::body::Bytes;
@@ -39,43 +41,72 @@ pub async fn verify(State(state): State<ServerState>, Query(query): Query<Handsh
     };
     match (query.mode.as_deref(), token_ok, query.challenge) {
         (Some("subscribe"), true, Some(challenge)) => (StatusCode::OK, challenge).into_response(),
-        _ => ApiError::new(StatusCode::FORBIDDEN, "verification_failed", "the verification token does not match").into_response(),
+        _ => ApiError::new(
+            StatusCode::FORBIDDEN,
+            "verification_failed",
+            "the verification token does not match",
+        )
+        .into_response(),
     }
 }
 
 /// POST: checks, parses and commits a delivery.
-pub async fn receive(State(state): State<ServerState>, headers: HeaderMap, body: Result<Bytes, BytesRejection>) -> Response {
+pub async fn receive(
+    State(state): State<ServerState>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
     match receive_checked(&state, &headers, body).await {
         Ok(()) => (StatusCode::OK, "ok").into_response(),
         Err(error) => error.into_response(),
     }
 }
 
-async fn receive_checked(state: &ServerState, headers: &HeaderMap, body: Result<Bytes, BytesRejection>) -> Result<(), ApiError> {
+async fn receive_checked(
+    state: &ServerState,
+    headers: &HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<(), ApiError> {
     let body = body.map_err(|rejection| {
         let status = rejection.status();
         if status == StatusCode::PAYLOAD_TOO_LARGE {
-            ApiError::new(status, "body_too_large", format!("the body exceeds {MAX_BODY_BYTES} bytes"))
+            ApiError::new(
+                status,
+                "body_too_large",
+                format!("the body exceeds {MAX_BODY_BYTES} bytes"),
+            )
         } else {
             ApiError::new(status, "unreadable_body", rejection.body_text())
         }
     })?;
     if !state.whatsapp.skip_signature {
         let secret = state.whatsapp.app_secret.as_deref().unwrap_or_default();
-        let header = headers.get("x-hub-signature-256").and_then(|v| v.to_str().ok());
-        verify_signature(secret.as_bytes(), header, &body)
-            .map_err(|e| ApiError::new(StatusCode::UNAUTHORIZED, "invalid_signature", e.to_string()))?;
+        let header = headers
+            .get("x-hub-signature-256")
+            .and_then(|v| v.to_str().ok());
+        verify_signature(secret.as_bytes(), header, &body).map_err(|e| {
+            ApiError::new(StatusCode::UNAUTHORIZED, "invalid_signature", e.to_string())
+        })?;
     }
-    let batch = parse_webhook(&body).map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "malformed_webhook", e.to_string()))?;
+    let batch = parse_webhook(&body)
+        .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "malformed_webhook", e.to_string()))?;
     let messages: Vec<InboxMessage> = batch.messages.iter().filter_map(inbox_message).collect();
     let statuses: Vec<StatusRecord> = batch.statuses.iter().map(status_record).collect();
     for error in &batch.errors {
         tracing::warn!(code = error.code, title = ?error.title, "webhook reported an error");
     }
-    state.channel.accept(&messages, &statuses).await.map_err(|e| {
-        tracing::error!(error = %e, "cannot commit a delivery; Meta will retry it");
-        ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "storage_failed", "the delivery could not be stored; retry later")
-    })?;
+    state
+        .channel
+        .accept(&messages, &statuses)
+        .await
+        .map_err(|e| {
+            tracing::error!(error = %e, "cannot commit a delivery; Meta will retry it");
+            ApiError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "storage_failed",
+                "the delivery could not be stored; retry later",
+            )
+        })?;
     Ok(())
 }
 
@@ -121,8 +152,12 @@ fn status_record(update: &StatusUpdate) -> StatusRecord {
         status,
         rank,
         at: update.timestamp,
-        errors: (!update.errors.is_empty()).then(|| serde_json::to_string(&update.errors).unwrap_or_default()),
-        pricing: update.pricing.as_ref().map(|p| serde_json::to_string(p).unwrap_or_default()),
+        errors: (!update.errors.is_empty())
+            .then(|| serde_json::to_string(&update.errors).unwrap_or_default()),
+        pricing: update
+            .pricing
+            .as_ref()
+            .map(|p| serde_json::to_string(p).unwrap_or_default()),
     }
 }
 

@@ -5,11 +5,13 @@
 use super::history::{to_chat_messages, trim_to_budget};
 use super::machine::{Finish, Next, ToolOutcome, TurnMachine, parse_arguments};
 use super::{Agent, AgentError, HandoffNotice, Inbound, TurnOutcome, prompting, sources};
-use crate::conversation::{Conversation, ConversationStatus, MessageRole, NewMessage, StoredMessage};
+use crate::conversation::{
+    Conversation, ConversationStatus, MessageRole, NewMessage, StoredMessage,
+};
 use crate::escalation::{AfterTurn, BeforeTurn, Escalation, EscalationReason, policy_polarity};
-use crate::understanding::sentiment::lexicon_score;
 use crate::model::{ChatMessage, ChatRequest, ToolCall, ToolSchema, TurnHints};
 use crate::understanding::Understanding;
+use crate::understanding::sentiment::lexicon_score;
 use charla_prompts::{Reply, TeamAvailability};
 use charla_tools::{Caller, ToolContext, ToolErrorKind};
 
@@ -26,21 +28,39 @@ impl Agent {
     pub async fn handle(&self, inbound: Inbound) -> Result<TurnOutcome, AgentError> {
         let parts = &self.parts;
         let now = parts.clock.now();
-        let conversation = parts.conversations.for_contact(&inbound.contact_id, &inbound.channel, now).await?;
+        let conversation = parts
+            .conversations
+            .for_contact(&inbound.contact_id, &inbound.channel, now)
+            .await?;
         // Only what came after the bot last took the conversation back from people.
-        let stored = parts.conversations.context_messages(&conversation.id, self.config.history_messages).await?;
+        let stored = parts
+            .conversations
+            .context_messages(&conversation.id, self.config.history_messages)
+            .await?;
 
-        let fallback = conversation.language.clone().unwrap_or_else(|| self.default_language());
-        let understanding = parts.understander.understand(&inbound.text, &fallback).await?;
+        let fallback = conversation
+            .language
+            .clone()
+            .unwrap_or_else(|| self.default_language());
+        let understanding = parts
+            .understander
+            .understand(&inbound.text, &fallback)
+            .await?;
         let language = understanding.language.code.clone();
         if conversation.language.as_deref() != Some(language.as_str()) {
-            parts.conversations.set_language(&conversation.id, &language).await?;
+            parts
+                .conversations
+                .set_language(&conversation.id, &language)
+                .await?;
         }
         let customer_message = NewMessage::customer(inbound.text.clone(), understanding.clone());
 
         // Waiting for an operator or with one: people answer, the bot stays silent.
         if conversation.status != ConversationStatus::Bot {
-            parts.conversations.append(&conversation.id, &[customer_message], now).await?;
+            parts
+                .conversations
+                .append(&conversation.id, &[customer_message], now)
+                .await?;
             return Ok(silent_outcome(&conversation, understanding));
         }
 
@@ -53,12 +73,24 @@ impl Agent {
             text: &inbound.text,
             intent: &understanding.intent.intent,
             intent_confidence: understanding.intent.confidence,
-            polarity: policy_polarity(&understanding.sentiment, lexicon_score(&inbound.text, &language)),
+            polarity: policy_polarity(
+                &understanding.sentiment,
+                lexicon_score(&inbound.text, &language),
+            ),
             previous_customer_texts: &previous_customer_texts,
             failures: conversation.failures,
         });
         if let Some(escalation) = before {
-            return self.escalate_now(&inbound, &conversation, &stored, understanding, customer_message, escalation).await;
+            return self
+                .escalate_now(
+                    &inbound,
+                    &conversation,
+                    &stored,
+                    understanding,
+                    customer_message,
+                    escalation,
+                )
+                .await;
         }
 
         // The loop.
@@ -67,7 +99,10 @@ impl Agent {
         if let Some((block, _)) = &context {
             messages.push(ChatMessage::system(block.clone()));
         }
-        messages.extend(trim_to_budget(to_chat_messages(&stored), self.config.history_token_budget));
+        messages.extend(trim_to_budget(
+            to_chat_messages(&stored),
+            self.config.history_token_budget,
+        ));
         messages.push(ChatMessage::user(inbound.text.clone()));
         let hints = TurnHints {
             language: Some(language.clone()),
@@ -77,49 +112,104 @@ impl Agent {
             previous_intent: previous_intent(&stored),
         };
         let mut machine = TurnMachine::new(messages, self.config.max_model_calls);
-        let finish = self.run_loop(&mut machine, &inbound, &conversation, hints).await;
+        let finish = self
+            .run_loop(&mut machine, &inbound, &conversation, hints)
+            .await;
 
         let (mut reply, cited, mut choices, loop_failed) = match finish {
-            Finish::Reply { text, cited_sources, choices } if !text.trim().is_empty() => (text, cited_sources, choices, false),
-            Finish::Reply { .. } | Finish::StepLimit => (self.render(&language, &Reply::DontKnow)?, Vec::new(), Vec::new(), true),
+            Finish::Reply {
+                text,
+                cited_sources,
+                choices,
+            } if !text.trim().is_empty() => (text, cited_sources, choices, false),
+            Finish::Reply { .. } | Finish::StepLimit => (
+                self.render(&language, &Reply::DontKnow)?,
+                Vec::new(),
+                Vec::new(),
+                true,
+            ),
             Finish::ModelFailed(error) => {
                 tracing::warn!(%error, "the model failed; apologising to the customer");
-                (self.render(&language, &Reply::GenericError)?, Vec::new(), Vec::new(), true)
+                (
+                    self.render(&language, &Reply::GenericError)?,
+                    Vec::new(),
+                    Vec::new(),
+                    true,
+                )
             }
         };
         let records = machine.records().to_vec();
         let context_sources = context.map(|(_, s)| s).unwrap_or_default();
-        let sources = if cited.is_empty() { sources::retrieved(&records, &context_sources) } else { cited };
+        let sources = if cited.is_empty() {
+            sources::retrieved(&records, &context_sources)
+        } else {
+            cited
+        };
 
         // Escalation after the loop: a tool or the model asked, or too many failures.
         let handoff_call = records.iter().find(|r| r.name == HANDOFF_TOOL && r.ok);
         // A tool that refuses as not allowed is asking for someone with more authority.
-        let refused = records.iter().find(|r| r.error_kind == Some(ToolErrorKind::NotAllowed));
+        let refused = records
+            .iter()
+            .find(|r| r.error_kind == Some(ToolErrorKind::NotAllowed));
         let failed = loop_failed || sources::turn_failed(&records);
         let (failures, after) = self.config.escalation.after_turn(&AfterTurn {
             failed,
             failures_before: conversation.failures,
-            tool_requested_handoff: refused.map(|r| format!("{} refused: {}", r.name, r.error.clone().unwrap_or_default())),
+            tool_requested_handoff: refused.map(|r| {
+                format!(
+                    "{} refused: {}",
+                    r.name,
+                    r.error.clone().unwrap_or_default()
+                )
+            }),
             model_requested_handoff: handoff_call.map(|r| argument(&r.arguments, "reason")),
         });
-        parts.conversations.set_failures(&conversation.id, failures).await?;
+        parts
+            .conversations
+            .set_failures(&conversation.id, failures)
+            .await?;
 
         let mut to_store = vec![customer_message];
-        to_store.extend(machine.turn_messages().iter().map(|m| stored_form(m, &records)));
+        to_store.extend(
+            machine
+                .turn_messages()
+                .iter()
+                .map(|m| stored_form(m, &records)),
+        );
         let mut handoff = None;
         if let Some(escalation) = after {
-            let summary = self.handoff_summary(&inbound, &stored, &understanding, &escalation, &records)?;
+            let summary =
+                self.handoff_summary(&inbound, &stored, &understanding, &escalation, &records)?;
             if escalation.reason != EscalationReason::ModelRequested {
                 // The model's reply did not say a person is coming: say it.
-                reply = self.render(&language, &Reply::HandoffAnnouncement { team: self.team_availability() })?;
+                reply = self.render(
+                    &language,
+                    &Reply::HandoffAnnouncement {
+                        team: self.team_availability(),
+                    },
+                )?;
                 choices.clear();
             }
-            parts.conversations.hand_off(&conversation.id, escalation.reason.as_str(), &summary, now).await?;
-            to_store.push(NewMessage::event(format!("handed to a person: {}", escalation.reason.as_str())));
-            handoff = Some(HandoffNotice { reason: escalation.reason, detail: escalation.detail, summary });
+            parts
+                .conversations
+                .hand_off(&conversation.id, escalation.reason.as_str(), &summary, now)
+                .await?;
+            to_store.push(NewMessage::event(format!(
+                "handed to a person: {}",
+                escalation.reason.as_str()
+            )));
+            handoff = Some(HandoffNotice {
+                reason: escalation.reason,
+                detail: escalation.detail,
+                summary,
+            });
         }
         to_store.push(NewMessage::assistant(reply.clone(), sources.clone()));
-        parts.conversations.append(&conversation.id, &to_store, now).await?;
+        parts
+            .conversations
+            .append(&conversation.id, &to_store, now)
+            .await?;
 
         Ok(TurnOutcome {
             conversation_id: conversation.id,
@@ -134,13 +224,23 @@ impl Agent {
         })
     }
 
-    async fn run_loop(&self, machine: &mut TurnMachine, inbound: &Inbound, conversation: &Conversation, hints: TurnHints) -> Finish {
+    async fn run_loop(
+        &self,
+        machine: &mut TurnMachine,
+        inbound: &Inbound,
+        conversation: &Conversation,
+        hints: TurnHints,
+    ) -> Finish {
         let tools: Vec<ToolSchema> = self
             .parts
             .tools
             .specs()
             .into_iter()
-            .map(|spec| ToolSchema { name: spec.name, description: spec.description, parameters: spec.input_schema })
+            .map(|spec| ToolSchema {
+                name: spec.name,
+                description: spec.description,
+                parameters: spec.input_schema,
+            })
             .collect();
         loop {
             match machine.next() {
@@ -169,19 +269,38 @@ impl Agent {
         }
     }
 
-    async fn run_tool(&self, call: ToolCall, inbound: &Inbound, conversation: &Conversation) -> ToolOutcome {
-        let ctx = ToolContext::new(Caller::Customer { contact_id: inbound.contact_id.clone() })
-            .with_conversation(conversation.id.clone())
-            .with_timeout(self.config.tool_timeout);
+    async fn run_tool(
+        &self,
+        call: ToolCall,
+        inbound: &Inbound,
+        conversation: &Conversation,
+    ) -> ToolOutcome {
+        let ctx = ToolContext::new(Caller::Customer {
+            contact_id: inbound.contact_id.clone(),
+        })
+        .with_conversation(conversation.id.clone())
+        .with_timeout(self.config.tool_timeout);
         match parse_arguments(&call) {
             Ok(arguments) => {
-                let result = self.parts.tools.call(&ctx, &call.name, arguments.clone()).await;
+                let result = self
+                    .parts
+                    .tools
+                    .call(&ctx, &call.name, arguments.clone())
+                    .await;
                 if let Err(error) = &result {
                     tracing::info!(tool = %call.name, %error, "tool call failed; the model will read why");
                 }
-                ToolOutcome { call, arguments: Some(arguments), result }
+                ToolOutcome {
+                    call,
+                    arguments: Some(arguments),
+                    result,
+                }
             }
-            Err(error) => ToolOutcome { call, arguments: None, result: Err(error) },
+            Err(error) => ToolOutcome {
+                call,
+                arguments: None,
+                result: Err(error),
+            },
         }
     }
 
@@ -203,18 +322,41 @@ impl Agent {
         let mut records = Vec::new();
         let mut to_store = vec![customer_message];
         if self.parts.tools.get(HANDOFF_TOOL).is_some() {
-            let arguments = serde_json::json!({ "reason": escalation.reason.as_str(), "summary": summary });
-            let call = ToolCall { id: "policy_handoff".into(), name: HANDOFF_TOOL.into(), arguments: arguments.to_string() };
+            let arguments =
+                serde_json::json!({ "reason": escalation.reason.as_str(), "summary": summary });
+            let call = ToolCall {
+                id: "policy_handoff".into(),
+                name: HANDOFF_TOOL.into(),
+                arguments: arguments.to_string(),
+            };
             let outcome = self.run_tool(call.clone(), inbound, conversation).await;
             to_store.push(NewMessage::assistant_tool_calls(vec![call]));
-            to_store.push(NewMessage::tool_result(outcome.call.id.clone(), outcome.to_message_content(), outcome.result.is_ok()));
+            to_store.push(NewMessage::tool_result(
+                outcome.call.id.clone(),
+                outcome.to_message_content(),
+                outcome.result.is_ok(),
+            ));
             records.push(outcome.record());
         }
-        let reply = self.render(&language, &Reply::HandoffAnnouncement { team: self.team_availability() })?;
-        self.parts.conversations.hand_off(&conversation.id, escalation.reason.as_str(), &summary, now).await?;
-        to_store.push(NewMessage::event(format!("handed to a person: {}", escalation.reason.as_str())));
+        let reply = self.render(
+            &language,
+            &Reply::HandoffAnnouncement {
+                team: self.team_availability(),
+            },
+        )?;
+        self.parts
+            .conversations
+            .hand_off(&conversation.id, escalation.reason.as_str(), &summary, now)
+            .await?;
+        to_store.push(NewMessage::event(format!(
+            "handed to a person: {}",
+            escalation.reason.as_str()
+        )));
         to_store.push(NewMessage::assistant(reply.clone(), Vec::new()));
-        self.parts.conversations.append(&conversation.id, &to_store, now).await?;
+        self.parts
+            .conversations
+            .append(&conversation.id, &to_store, now)
+            .await?;
         Ok(TurnOutcome {
             conversation_id: conversation.id.clone(),
             reply: Some(reply),
@@ -222,7 +364,11 @@ impl Agent {
             tool_calls: records,
             sources: Vec::new(),
             choices: Vec::new(),
-            handoff: Some(HandoffNotice { reason: escalation.reason, detail: escalation.detail, summary }),
+            handoff: Some(HandoffNotice {
+                reason: escalation.reason,
+                detail: escalation.detail,
+                summary,
+            }),
             with_operator: true,
             failed: false,
         })
@@ -233,13 +379,19 @@ impl Agent {
     }
 
     pub(super) fn default_language(&self) -> String {
-        self.parts.business.as_ref().map(|b| b.default_language.clone()).unwrap_or_else(|| self.config.default_language.clone())
+        self.parts
+            .business
+            .as_ref()
+            .map(|b| b.default_language.clone())
+            .unwrap_or_else(|| self.config.default_language.clone())
     }
 
     /// Whether people are answering now, from the business's team hours.
     pub(super) fn team_availability(&self) -> TeamAvailability {
         match &self.parts.business {
-            Some(business) if !prompting::team_online(business, self.parts.clock.now()) => TeamAvailability::Offline,
+            Some(business) if !prompting::team_online(business, self.parts.clock.now()) => {
+                TeamAvailability::Offline
+            }
             _ => TeamAvailability::Online,
         }
     }
@@ -277,11 +429,17 @@ fn stored_form(message: &ChatMessage, records: &[super::ToolCallRecord]) -> NewM
             NewMessage::tool_result(id.clone(), message.content.clone().unwrap_or_default(), ok)
         }
         (None, false) => NewMessage::assistant_tool_calls(message.tool_calls.clone()),
-        (None, true) => NewMessage::assistant(message.content.clone().unwrap_or_default(), Vec::new()),
+        (None, true) => {
+            NewMessage::assistant(message.content.clone().unwrap_or_default(), Vec::new())
+        }
     }
 }
 
 /// A string argument of a call, or "" when absent.
 fn argument(arguments: &serde_json::Value, name: &str) -> String {
-    arguments.get(name).and_then(|v| v.as_str()).unwrap_or_default().to_string()
+    arguments
+        .get(name)
+        .and_then(|v| v.as_str())
+        .unwrap_or_default()
+        .to_string()
 }

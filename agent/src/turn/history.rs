@@ -16,7 +16,8 @@ pub fn message_tokens(message: &ChatMessage) -> usize {
         tokens += bpe.encode_ordinary(text).len();
     }
     for call in &message.tool_calls {
-        tokens += bpe.encode_ordinary(&call.name).len() + bpe.encode_ordinary(&call.arguments).len();
+        tokens +=
+            bpe.encode_ordinary(&call.name).len() + bpe.encode_ordinary(&call.arguments).len();
     }
     tokens
 }
@@ -38,12 +39,14 @@ pub fn to_chat_messages(stored: &[StoredMessage]) -> Vec<ChatMessage> {
                     tool_call_id: None,
                 }),
                 MessageRole::Assistant => Some(ChatMessage::assistant(text.unwrap_or_default())),
-                MessageRole::Operator => {
-                    Some(ChatMessage::assistant(format!("[a person from the team wrote] {}", text.unwrap_or_default())))
-                }
-                MessageRole::Tool => {
-                    m.tool_call_id.as_ref().map(|id| ChatMessage::tool_result(id.clone(), text.unwrap_or_default()))
-                }
+                MessageRole::Operator => Some(ChatMessage::assistant(format!(
+                    "[a person from the team wrote] {}",
+                    text.unwrap_or_default()
+                ))),
+                MessageRole::Tool => m
+                    .tool_call_id
+                    .as_ref()
+                    .map(|id| ChatMessage::tool_result(id.clone(), text.unwrap_or_default())),
                 MessageRole::Event | MessageRole::Note => None,
             }
         })
@@ -80,17 +83,26 @@ pub fn trim_to_budget(history: Vec<ChatMessage>, budget: usize) -> Vec<ChatMessa
 /// Removes assistant tool-call messages whose results are not all present (a turn cut short
 /// by a crash), together with the partial results.
 fn drop_unanswered_tool_calls(messages: &mut Vec<ChatMessage>) {
-    let answered: std::collections::HashSet<String> =
-        messages.iter().filter_map(|m| m.tool_call_id.clone()).collect();
+    let answered: std::collections::HashSet<String> = messages
+        .iter()
+        .filter_map(|m| m.tool_call_id.clone())
+        .collect();
     let mut orphaned_ids = std::collections::HashSet::new();
     messages.retain(|m| {
-        if m.role == Role::Assistant && !m.tool_calls.is_empty() && m.tool_calls.iter().any(|c| !answered.contains(&c.id)) {
+        if m.role == Role::Assistant
+            && !m.tool_calls.is_empty()
+            && m.tool_calls.iter().any(|c| !answered.contains(&c.id))
+        {
             orphaned_ids.extend(m.tool_calls.iter().map(|c| c.id.clone()));
             return false;
         }
         true
     });
-    messages.retain(|m| m.tool_call_id.as_ref().is_none_or(|id| !orphaned_ids.contains(id)));
+    messages.retain(|m| {
+        m.tool_call_id
+            .as_ref()
+            .is_none_or(|id| !orphaned_ids.contains(id))
+    });
 }
 
 #[cfg(test)]
@@ -103,8 +115,15 @@ mod tests {
         let id = format!("call_{n}");
         vec![
             ChatMessage::user(format!("question number {n} about helmets and their sizes")),
-            ChatMessage::assistant_tool_calls(vec![ToolCall { id: id.clone(), name: "catalog_search".into(), arguments: "{\"query\":\"helmet\"}".into() }]),
-            ChatMessage::tool_result(id, "{\"items\":[{\"name\":\"Urban helmet\",\"price\":49.0}]}"),
+            ChatMessage::assistant_tool_calls(vec![ToolCall {
+                id: id.clone(),
+                name: "catalog_search".into(),
+                arguments: "{\"query\":\"helmet\"}".into(),
+            }]),
+            ChatMessage::tool_result(
+                id,
+                "{\"items\":[{\"name\":\"Urban helmet\",\"price\":49.0}]}",
+            ),
             ChatMessage::assistant(format!("answer number {n}: we have the Urban helmet")),
         ]
     }
@@ -130,7 +149,11 @@ mod tests {
             let results: Vec<_> = kept.iter().filter_map(|m| m.tool_call_id.clone()).collect();
             for m in &kept {
                 for call in &m.tool_calls {
-                    assert!(results.contains(&call.id), "budget {budget}: {} unanswered", call.id);
+                    assert!(
+                        results.contains(&call.id),
+                        "budget {budget}: {} unanswered",
+                        call.id
+                    );
                 }
             }
         }

@@ -110,7 +110,10 @@ pub fn parse_arguments(call: &ToolCall) -> Result<serde_json::Value, ToolError> 
     serde_json::from_str(text).map_err(|e| {
         ToolError::new(
             ToolErrorKind::InvalidArguments,
-            format!("the arguments of {} are not valid JSON ({e}); send a JSON object", call.name),
+            format!(
+                "the arguments of {} are not valid JSON ({e}); send a JSON object",
+                call.name
+            ),
         )
     })
 }
@@ -216,8 +219,10 @@ impl TurnMachine {
             return;
         }
         for outcome in &outcomes {
-            self.messages
-                .push(ChatMessage::tool_result(outcome.call.id.clone(), outcome.to_message_content()));
+            self.messages.push(ChatMessage::tool_result(
+                outcome.call.id.clone(),
+                outcome.to_message_content(),
+            ));
             self.records.push(outcome.record());
         }
         self.state = State::NeedModel;
@@ -231,11 +236,21 @@ mod tests {
     use crate::model::{FinishReason, Usage};
 
     fn response(message: ChatMessage) -> ChatResponse {
-        ChatResponse { message, finish_reason: FinishReason::Stop, usage: Usage::default(), cited_sources: vec![], choices: vec![] }
+        ChatResponse {
+            message,
+            finish_reason: FinishReason::Stop,
+            usage: Usage::default(),
+            cited_sources: vec![],
+            choices: vec![],
+        }
     }
 
     fn call(id: &str, name: &str, args: &str) -> ToolCall {
-        ToolCall { id: id.into(), name: name.into(), arguments: args.into() }
+        ToolCall {
+            id: id.into(),
+            name: name.into(),
+            arguments: args.into(),
+        }
     }
 
     #[test]
@@ -245,7 +260,11 @@ mod tests {
         machine.model_answered(response(ChatMessage::assistant("hello")));
         assert_eq!(
             machine.next(),
-            Next::Finish(Finish::Reply { text: "hello".into(), cited_sources: vec![], choices: vec![] })
+            Next::Finish(Finish::Reply {
+                text: "hello".into(),
+                cited_sources: vec![],
+                choices: vec![]
+            })
         );
     }
 
@@ -257,11 +276,19 @@ mod tests {
         assert_eq!(machine.next(), Next::RunTools(calls.clone()));
         let outcomes = calls
             .iter()
-            .map(|c| ToolOutcome { call: c.clone(), arguments: Some(serde_json::json!({})), result: Ok(serde_json::json!({"n": c.id})) })
+            .map(|c| ToolOutcome {
+                call: c.clone(),
+                arguments: Some(serde_json::json!({})),
+                result: Ok(serde_json::json!({"n": c.id})),
+            })
             .collect();
         machine.tools_ran(outcomes);
         assert_eq!(machine.next(), Next::CallModel);
-        let ids: Vec<_> = machine.turn_messages().iter().filter_map(|m| m.tool_call_id.clone()).collect();
+        let ids: Vec<_> = machine
+            .turn_messages()
+            .iter()
+            .filter_map(|m| m.tool_call_id.clone())
+            .collect();
         assert_eq!(ids, ["a", "b"]);
         assert_eq!(machine.records().len(), 2);
     }
@@ -269,9 +296,17 @@ mod tests {
     #[test]
     fn a_model_that_only_calls_tools_stops_at_the_step_limit() {
         let mut machine = TurnMachine::new(vec![ChatMessage::user("hi")], 2);
-        machine.model_answered(response(ChatMessage::assistant_tool_calls(vec![call("a", "x", "{}")])));
-        machine.tools_ran(vec![ToolOutcome { call: call("a", "x", "{}"), arguments: None, result: Err(ToolError::invalid("no")) }]);
-        machine.model_answered(response(ChatMessage::assistant_tool_calls(vec![call("b", "x", "{}")])));
+        machine.model_answered(response(ChatMessage::assistant_tool_calls(vec![call(
+            "a", "x", "{}",
+        )])));
+        machine.tools_ran(vec![ToolOutcome {
+            call: call("a", "x", "{}"),
+            arguments: None,
+            result: Err(ToolError::invalid("no")),
+        }]);
+        machine.model_answered(response(ChatMessage::assistant_tool_calls(vec![call(
+            "b", "x", "{}",
+        )])));
         assert_eq!(machine.next(), Next::Finish(Finish::StepLimit));
         assert_eq!(machine.model_calls(), 2);
     }
@@ -280,10 +315,22 @@ mod tests {
     fn malformed_arguments_become_an_error_the_model_can_read() {
         let error = parse_arguments(&call("a", "catalog_search", "{\"query\": ")).unwrap_err();
         assert_eq!(error.kind, ToolErrorKind::InvalidArguments);
-        assert!(error.message.contains("catalog_search"), "{}", error.message);
-        let outcome = ToolOutcome { call: call("a", "catalog_search", "{"), arguments: None, result: Err(error) };
-        let content: serde_json::Value = serde_json::from_str(&outcome.to_message_content()).unwrap();
+        assert!(
+            error.message.contains("catalog_search"),
+            "{}",
+            error.message
+        );
+        let outcome = ToolOutcome {
+            call: call("a", "catalog_search", "{"),
+            arguments: None,
+            result: Err(error),
+        };
+        let content: serde_json::Value =
+            serde_json::from_str(&outcome.to_message_content()).unwrap();
         assert_eq!(content["error"]["kind"], "invalid_arguments");
-        assert_eq!(outcome.record().arguments, serde_json::Value::String("{".into()));
+        assert_eq!(
+            outcome.record().arguments,
+            serde_json::Value::String("{".into())
+        );
     }
 }

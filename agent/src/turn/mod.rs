@@ -165,7 +165,10 @@ impl std::fmt::Debug for Agent {
 impl Agent {
     /// An agent from its parts.
     pub fn new(parts: AgentParts, config: AgentConfig) -> Self {
-        Self { parts, config: Arc::new(config) }
+        Self {
+            parts,
+            config: Arc::new(config),
+        }
     }
 
     /// Its parts.

@@ -7,8 +7,8 @@ use crate::escalation::Escalation;
 use crate::understanding::{SentimentLabel, Understanding};
 use charla_knowledge::search::SearchRequest;
 use charla_prompts::{
-    BotAttempt, BusinessProfile, ContextPassage, HandoffCustomer, HandoffSummaryInput, Polarity, SystemPromptInput,
-    ToolNames, TurnSignals,
+    BotAttempt, BusinessProfile, ContextPassage, HandoffCustomer, HandoffSummaryInput, Polarity,
+    SystemPromptInput, ToolNames, TurnSignals,
 };
 use charla_tools::Business;
 use jiff::Timestamp;
@@ -21,7 +21,11 @@ impl Agent {
     pub(super) fn system_prompt(&self, language: Option<&str>) -> Result<String, AgentError> {
         let now = self.parts.clock.now();
         let (business, zoned, zone_name) = match &self.parts.business {
-            Some(b) => (profile(b), b.timezone.at(now), b.timezone.name().to_string()),
+            Some(b) => (
+                profile(b),
+                b.timezone.at(now),
+                b.timezone.name().to_string(),
+            ),
             None => (
                 BusinessProfile {
                     name: "the shop".into(),
@@ -60,7 +64,10 @@ impl Agent {
 
     /// Passages retrieved for `text` before the model call, rendered as the context block,
     /// with their sources; `None` when the configuration asks for none or nothing was found.
-    pub(super) async fn context_block(&self, text: &str) -> Result<Option<(String, Vec<String>)>, AgentError> {
+    pub(super) async fn context_block(
+        &self,
+        text: &str,
+    ) -> Result<Option<(String, Vec<String>)>, AgentError> {
         let (Some(searcher), limit) = (&self.parts.searcher, self.config.context_passages) else {
             return Ok(None);
         };
@@ -89,7 +96,10 @@ impl Agent {
             })
             .collect();
         let sources = passages.iter().map(|p| p.source.clone()).collect();
-        Ok(Some((self.parts.prompts.render_context(&passages)?, sources)))
+        Ok(Some((
+            self.parts.prompts.render_context(&passages)?,
+            sources,
+        )))
     }
 
     /// The summary an operator reads when the conversation is handed over.
@@ -122,7 +132,10 @@ impl Agent {
             })
             .collect();
         let input = HandoffSummaryInput {
-            customer: HandoffCustomer { name: inbound.customer_name.clone(), phone: inbound.contact_id.clone() },
+            customer: HandoffCustomer {
+                name: inbound.customer_name.clone(),
+                phone: inbound.contact_id.clone(),
+            },
             language: understanding.language.code.clone(),
             reason: escalation.reason.handoff_reason(),
             reason_detail: Some(escalation.detail.clone()).filter(|d| !d.is_empty()),
@@ -161,7 +174,11 @@ fn profile(business: &Business) -> BusinessProfile {
     }
     BusinessProfile {
         name: business.name.clone(),
-        description: business.legal_name.clone().map(|l| format!("{} ({l})", business.name)).unwrap_or_default(),
+        description: business
+            .legal_name
+            .clone()
+            .map(|l| format!("{} ({l})", business.name))
+            .unwrap_or_default(),
         languages: business.languages.clone(),
         default_language: business.default_language.clone(),
         website: business.website.clone(),
@@ -172,12 +189,14 @@ fn profile(business: &Business) -> BusinessProfile {
 
 fn describe_week(hours: &charla_tools::business::WeekHours) -> String {
     use jiff::civil::Weekday::*;
-    [Monday, Tuesday, Wednesday, Thursday, Friday, Saturday, Sunday]
-        .into_iter()
-        .filter(|day| !hours.on(*day).is_closed())
-        .map(|day| format!("{day:?} {}", hours.on(day)))
-        .collect::<Vec<_>>()
-        .join("; ")
+    [
+        Monday, Tuesday, Wednesday, Thursday, Friday, Saturday, Sunday,
+    ]
+    .into_iter()
+    .filter(|day| !hours.on(*day).is_closed())
+    .map(|day| format!("{day:?} {}", hours.on(day)))
+    .collect::<Vec<_>>()
+    .join("; ")
 }
 
 fn signals(text: &str, understanding: &Understanding) -> TurnSignals {

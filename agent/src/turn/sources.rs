@@ -5,7 +5,10 @@ use super::ToolCallRecord;
 use serde_json::Value;
 
 /// Tools whose output lists retrieved records, and the array that holds them.
-const SEARCH_OUTPUTS: &[(&str, &str)] = &[("catalog_search", "items"), ("knowledge_search", "passages")];
+const SEARCH_OUTPUTS: &[(&str, &str)] = &[
+    ("catalog_search", "items"),
+    ("knowledge_search", "passages"),
+];
 
 /// Every source the turn retrieved (context passages first, then tool results), each once,
 /// in order of first appearance.
@@ -31,7 +34,10 @@ pub(super) fn retrieved(records: &[ToolCallRecord], context_sources: &[String]) 
 
 /// Whether the turn failed to help: a tool failed, or it searched and found nothing at all.
 pub(super) fn turn_failed(records: &[ToolCallRecord]) -> bool {
-    if records.iter().any(|r| !r.ok && r.name != "handoff_to_human") {
+    if records
+        .iter()
+        .any(|r| !r.ok && r.name != "handoff_to_human")
+    {
         return true;
     }
     let searches: Vec<&ToolCallRecord> = records.iter().filter(|r| is_search(&r.name)).collect();
@@ -45,7 +51,11 @@ pub(super) fn describe_output(output: &Value) -> String {
             let titles: Vec<&str> = items
                 .iter()
                 .take(3)
-                .filter_map(|i| i.get("name").or_else(|| i.get("title")).and_then(Value::as_str))
+                .filter_map(|i| {
+                    i.get("name")
+                        .or_else(|| i.get("title"))
+                        .and_then(Value::as_str)
+                })
                 .collect();
             return match items.len() {
                 0 => "no results".to_string(),
@@ -64,8 +74,18 @@ fn is_search(name: &str) -> bool {
 }
 
 fn search_results(record: &ToolCallRecord) -> &[Value] {
-    let Some(key) = SEARCH_OUTPUTS.iter().find(|(tool, _)| *tool == record.name).map(|(_, key)| *key) else {
+    let Some(key) = SEARCH_OUTPUTS
+        .iter()
+        .find(|(tool, _)| *tool == record.name)
+        .map(|(_, key)| *key)
+    else {
         return &[];
     };
-    record.output.as_ref().and_then(|o| o.get(key)).and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default()
+    record
+        .output
+        .as_ref()
+        .and_then(|o| o.get(key))
+        .and_then(Value::as_array)
+        .map(Vec::as_slice)
+        .unwrap_or_default()
 }

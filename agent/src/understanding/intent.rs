@@ -234,10 +234,8 @@ pub trait IntentModel: Send + Sync {
     fn embedding_model(&self) -> Option<&str>;
 
     /// The intent of one message.
-    async fn predict(
-        &self,
-        input: IntentInput<'_>,
-    ) -> Result<IntentPrediction, UnderstandingError>;
+    async fn predict(&self, input: IntentInput<'_>)
+    -> Result<IntentPrediction, UnderstandingError>;
 }
 
 /// Labels messages by their embedding's similarity to the embedded examples of each intent.
@@ -489,8 +487,7 @@ impl IntentClassifier {
                 match self.config.scoring {
                     Scoring::Knn { k } => {
                         let mut nearest = vec![f32::NEG_INFINITY; label_count];
-                        for (&label, &similarity) in self.example_labels.iter().zip(&similarities)
-                        {
+                        for (&label, &similarity) in self.example_labels.iter().zip(&similarities) {
                             nearest[label] = nearest[label].max(similarity);
                         }
                         let mut order: Vec<usize> = (0..similarities.len()).collect();
@@ -554,8 +551,7 @@ impl IntentClassifier {
         let Some((best, best_score)) = scores.first().cloned() else {
             return self.out_of_scope(0.0, None);
         };
-        if best != self.config.out_of_scope_label
-            && best_score < self.config.out_of_scope_threshold
+        if best != self.config.out_of_scope_label && best_score < self.config.out_of_scope_threshold
         {
             return self.out_of_scope(best_score, Some((best, best_score)));
         }
@@ -718,8 +714,13 @@ mod tests {
     fn duplicate_or_malformed_intent_names_are_rejected() {
         let twice = "[[intent]]\nname = \"a\"\nexamples.en = [\"x\"]\n\
                      [[intent]]\nname = \"a\"\nexamples.en = [\"y\"]\n";
-        let error = IntentSet::from_toml(twice, "t.toml").unwrap_err().to_string();
-        assert!(error.contains("t.toml") && error.contains("defined twice"), "{error}");
+        let error = IntentSet::from_toml(twice, "t.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.contains("t.toml") && error.contains("defined twice"),
+            "{error}"
+        );
         let bad = "[[intent]]\nname = \"Order Status\"\nexamples.en = [\"x\"]\n";
         assert!(IntentSet::from_toml(bad, "t").is_err());
         let empty = "[[intent]]\nname = \"a\"\nexamples.en = [\" \"]\n";
@@ -729,7 +730,10 @@ mod tests {
 
     #[test]
     fn shouted_messages_are_lowered_before_embedding() {
-        assert_eq!(text_for_embedding("WHERE IS MY  ORDER"), "where is my order");
+        assert_eq!(
+            text_for_embedding("WHERE IS MY  ORDER"),
+            "where is my order"
+        );
         assert_eq!(text_for_embedding("STOP"), "stop");
         assert_eq!(text_for_embedding("OK"), "OK");
         assert_eq!(text_for_embedding("Hi, I'm Ana"), "Hi, I'm Ana");

@@ -22,7 +22,10 @@ impl LexicalEmbedder {
     pub fn vector(text: &str) -> Vec<f32> {
         let mut vector = vec![0.0f32; DIMS];
         let folded = fold(text);
-        for word in folded.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()) {
+        for word in folded
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+        {
             add(&mut vector, word.as_bytes(), WORD_WEIGHT);
             let padded: Vec<char> = format!(" {word} ").chars().collect();
             for trigram in padded.windows(3) {
@@ -57,7 +60,9 @@ fn fold(text: &str) -> String {
 
 /// FNV-1a: stable across Rust versions and platforms (the std hasher is not).
 fn add(vector: &mut [f32], bytes: &[u8], weight: f32) {
-    let hash = bytes.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3));
+    let hash = bytes.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+        (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3)
+    });
     let slot = (hash % DIMS as u64) as usize;
     if let Some(x) = vector.get_mut(slot) {
         *x += weight;

@@ -177,7 +177,10 @@ impl Understander {
         fallback_language: &str,
     ) -> Result<Vec<Understanding>, UnderstandingError> {
         let vectors = if self.wants_embedding() {
-            let inputs: Vec<String> = texts.iter().map(|t| intent::text_for_embedding(t)).collect();
+            let inputs: Vec<String> = texts
+                .iter()
+                .map(|t| intent::text_for_embedding(t))
+                .collect();
             self.embedder.embed(&inputs, EmbedRole::Query).await?
         } else {
             Vec::new()

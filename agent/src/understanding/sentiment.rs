@@ -303,7 +303,11 @@ impl Prototypes {
     /// seed, both probabilities shrink and polarity goes to 0.
     fn polarity(&self, query: &[f32], k: usize, gain: f32, bias: f32) -> f32 {
         let [negative, neutral, positive] = self.class_scores(query, k);
-        let logits = [gain * negative - bias, gain * neutral, gain * positive + bias];
+        let logits = [
+            gain * negative - bias,
+            gain * neutral,
+            gain * positive + bias,
+        ];
         let top = logits.iter().copied().fold(f32::NEG_INFINITY, f32::max);
         let [negative, neutral, positive] = logits.map(|l| (l - top).exp());
         (positive - negative) / (negative + neutral + positive)
@@ -509,23 +513,57 @@ const EN_NEGATORS: &[&str] = &[
     "not", "no", "never", "without", "nothing", "nobody", "neither", "nor", "none", "cannot",
 ];
 const EN_BOOSTERS: &[&str] = &[
-    "pretty", "very", "really", "so", "too", "extremely", "super", "totally", "absolutely", "completely",
-    "incredibly", "most", "such", "soo", "sooo", "truly", "highly", "fucking", "damn", "quite",
+    "pretty",
+    "very",
+    "really",
+    "so",
+    "too",
+    "extremely",
+    "super",
+    "totally",
+    "absolutely",
+    "completely",
+    "incredibly",
+    "most",
+    "such",
+    "soo",
+    "sooo",
+    "truly",
+    "highly",
+    "fucking",
+    "damn",
+    "quite",
 ];
 const EN_SOFTENERS: &[&str] = &[
-    "bit", "little", "slightly", "somewhat", "kinda", "kind", "sort", "barely", "hardly",
-    "almost", "fairly",
+    "bit", "little", "slightly", "somewhat", "kinda", "kind", "sort", "barely", "hardly", "almost",
+    "fairly",
 ];
 const EN_CONTRAST: &[&str] = &["but", "however", "although", "though"];
 
 const ES_NEGATORS: &[&str] = &[
-    "no", "nunca", "jamas", "ni", "nada", "sin", "tampoco", "nadie", "ningun", "ninguna",
-    "ninguno",
+    "no", "nunca", "jamas", "ni", "nada", "sin", "tampoco", "nadie", "ningun", "ninguna", "ninguno",
 ];
 const ES_BOOSTERS: &[&str] = &[
-    "muy", "mucho", "mucha", "muchisimo", "super", "re", "bastante", "tan", "tanto", "demasiado",
-    "totalmente", "realmente", "increiblemente", "sumamente", "extremadamente", "mas", "todo",
-    "mazo", "bien", "absolutamente",
+    "muy",
+    "mucho",
+    "mucha",
+    "muchisimo",
+    "super",
+    "re",
+    "bastante",
+    "tan",
+    "tanto",
+    "demasiado",
+    "totalmente",
+    "realmente",
+    "increiblemente",
+    "sumamente",
+    "extremadamente",
+    "mas",
+    "todo",
+    "mazo",
+    "bien",
+    "absolutamente",
 ];
 const ES_SOFTENERS: &[&str] = &["poco", "algo", "casi", "medio", "ligeramente", "apenas"];
 const ES_CONTRAST: &[&str] = &["pero", "aunque", "sino"];
@@ -535,8 +573,21 @@ const IT_NEGATORS: &[&str] = &[
     "neppure", "no",
 ];
 const IT_BOOSTERS: &[&str] = &[
-    "molto", "troppo", "tanto", "tanta", "davvero", "veramente", "proprio", "super",
-    "estremamente", "assolutamente", "totalmente", "cosi", "piu", "parecchio", "incredibilmente",
+    "molto",
+    "troppo",
+    "tanto",
+    "tanta",
+    "davvero",
+    "veramente",
+    "proprio",
+    "super",
+    "estremamente",
+    "assolutamente",
+    "totalmente",
+    "cosi",
+    "piu",
+    "parecchio",
+    "incredibilmente",
     "tutto",
 ];
 const IT_SOFTENERS: &[&str] = &["poco", "po", "quasi", "abbastanza", "leggermente", "appena"];
@@ -546,8 +597,22 @@ const PT_NEGATORS: &[&str] = &[
     "nao", "nunca", "jamais", "nem", "nada", "sem", "ninguem", "nenhum", "nenhuma", "tampouco",
 ];
 const PT_BOOSTERS: &[&str] = &[
-    "muito", "muita", "muitissimo", "super", "tao", "tanto", "demais", "bem", "bastante",
-    "totalmente", "realmente", "extremamente", "mega", "mais", "completamente", "absolutamente",
+    "muito",
+    "muita",
+    "muitissimo",
+    "super",
+    "tao",
+    "tanto",
+    "demais",
+    "bem",
+    "bastante",
+    "totalmente",
+    "realmente",
+    "extremamente",
+    "mega",
+    "mais",
+    "completamente",
+    "absolutamente",
 ];
 const PT_SOFTENERS: &[&str] = &["pouco", "meio", "quase", "ligeiramente", "mal"];
 const PT_CONTRAST: &[&str] = &["mas", "porem", "contudo", "embora", "entretanto"];
@@ -620,7 +685,10 @@ fn tokenize(text: &str) -> Vec<Token> {
         }
         if is_emoji(c) {
             tokens.push(Token::Symbol(c.to_string()));
-        } else if matches!(c, ',' | '.' | ';' | ':' | '!' | '?' | '\n' | '¡' | '¿' | '(' | ')') {
+        } else if matches!(
+            c,
+            ',' | '.' | ';' | ':' | '!' | '?' | '\n' | '¡' | '¿' | '(' | ')'
+        ) {
             tokens.push(Token::Boundary(c));
         }
         i += 1;
@@ -751,7 +819,8 @@ impl Lexicon {
             "en" => &["en", "any"],
             _ => &["en", "any", "es", "it", "pt"],
         };
-        let starts_phrase = matches!(tokens.get(at), Some(Token::Word(w)) if self.phrase_starts.contains(&w.norm));
+        let starts_phrase =
+            matches!(tokens.get(at), Some(Token::Word(w)) if self.phrase_starts.contains(&w.norm));
         // Phrases of two to four words, longest first.
         for length in [4, 3, 2].into_iter().filter(|_| starts_phrase) {
             let words: Option<Vec<&str>> = tokens
@@ -825,9 +894,8 @@ fn laughter(norm: &str) -> Option<f32> {
         return None;
     }
     let only = |set: &[char]| chars.iter().all(|c| set.contains(c));
-    let alternating = |a: char, b: char| {
-        only(&[a, b]) && chars.windows(2).filter(|w| w[0] != w[1]).count() >= 2
-    };
+    let alternating =
+        |a: char, b: char| only(&[a, b]) && chars.windows(2).filter(|w| w[0] != w[1]).count() >= 2;
     let is_laugh = (only(&['k']) && chars.len() >= 3)
         || alternating('j', 'a')
         || alternating('j', 'e')

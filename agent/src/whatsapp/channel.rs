@@ -10,7 +10,10 @@
 
 use super::outbox::{OutboxItem, OutboxMessage, OutboxState, SendCategory};
 use super::rules::{self, KeywordRequest, SendDecision};
-use super::store::{Accepted, ChannelStore, ChannelStoreError, Consent, ContactState, InboxMessage, OutboxRecord, StatusRecord};
+use super::store::{
+    Accepted, ChannelStore, ChannelStoreError, Consent, ContactState, InboxMessage, OutboxRecord,
+    StatusRecord,
+};
 use crate::operator::OperatorHub;
 use crate::turn::{Agent, AgentError, Inbound, TurnOutcome};
 use async_trait::async_trait;
@@ -60,7 +63,13 @@ pub struct SendFailure {
 pub trait MessageSender: Send + Sync {
     /// Sends `message` to `contact` from `phone_number_id` (retrying what Meta says is
     /// transient) and returns Meta's message id.
-    async fn send(&self, phone_number_id: &str, contact: &ContactState, message: &OutboxMessage, language: &str) -> Result<String, SendFailure>;
+    async fn send(
+        &self,
+        phone_number_id: &str,
+        contact: &ContactState,
+        message: &OutboxMessage,
+        language: &str,
+    ) -> Result<String, SendFailure>;
 
     /// Marks `wamid` read and shows the typing indicator while the agent works.
     async fn mark_read(&self, phone_number_id: &str, wamid: &str) -> Result<(), SendFailure>;
@@ -96,13 +105,20 @@ struct Inner {
 
 impl std::fmt::Debug for WhatsAppChannel {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("WhatsAppChannel").field("config", &self.inner.config).finish()
+        f.debug_struct("WhatsAppChannel")
+            .field("config", &self.inner.config)
+            .finish()
     }
 }
 
 impl WhatsAppChannel {
     /// A channel answering with `agent`, storing in `store`, sending with `sender`.
-    pub fn new(agent: Agent, store: ChannelStore, sender: Arc<dyn MessageSender>, config: ChannelConfig) -> Self {
+    pub fn new(
+        agent: Agent,
+        store: ChannelStore,
+        sender: Arc<dyn MessageSender>,
+        config: ChannelConfig,
+    ) -> Self {
         Self {
             inner: Arc::new(Inner {
                 store,
@@ -145,7 +161,11 @@ impl WhatsAppChannel {
 
     /// Commits a webhook's messages and statuses, then wakes the workers of contacts with
     /// new messages. Returns once everything is durable: the webhook may answer 200.
-    pub async fn accept(&self, messages: &[InboxMessage], statuses: &[StatusRecord]) -> Result<Accepted, ChannelError> {
+    pub async fn accept(
+        &self,
+        messages: &[InboxMessage],
+        statuses: &[StatusRecord],
+    ) -> Result<Accepted, ChannelError> {
         let now = self.inner.agent.parts().clock.now();
         let accepted = self.inner.store.accept(messages, statuses, now).await?;
         for contact in &accepted.contacts_to_answer {
@@ -156,7 +176,11 @@ impl WhatsAppChannel {
 
     /// Queues a message outside a turn (an operator's, a confirmation) and wakes the sender.
     pub async fn enqueue(&self, item: OutboxItem) -> Result<i64, ChannelError> {
-        let id = self.inner.store.enqueue(&item, self.inner.agent.parts().clock.now()).await?;
+        let id = self
+            .inner
+            .store
+            .enqueue(&item, self.inner.agent.parts().clock.now())
+            .await?;
         self.inner.outbox_ready.notify_one();
         Ok(id)
     }
@@ -201,7 +225,9 @@ impl WhatsAppChannel {
                 }
             }
             // Debounce: wait until the contact has been quiet for the window.
-            while let Ok(Some(())) = tokio::time::timeout(self.inner.config.debounce, signals.recv()).await {}
+            while let Ok(Some(())) =
+                tokio::time::timeout(self.inner.config.debounce, signals.recv()).await
+            {}
             if let Err(error) = self.answer(&contact).await {
                 tracing::error!(%contact, %error, "turn failed; its messages stay pending for the next start");
             }
@@ -211,24 +237,56 @@ impl WhatsAppChannel {
     /// One turn for everything `contact` sent that is not answered yet.
     async fn answer(&self, contact: &str) -> Result<(), ChannelError> {
         let pending = self.inner.store.pending(contact).await?;
-        let Some(last) = pending.last() else { return Ok(()) };
-        if let Err(error) = self.inner.sender.mark_read(&last.phone_number_id, &last.wamid).await {
+        let Some(last) = pending.last() else {
+            return Ok(());
+        };
+        if let Err(error) = self
+            .inner
+            .sender
+            .mark_read(&last.phone_number_id, &last.wamid)
+            .await
+        {
             tracing::debug!(%error, "mark-as-read failed (not retried)");
         }
         let wamids: Vec<String> = pending.iter().map(|m| m.wamid.clone()).collect();
-        let text = pending.iter().filter_map(|m| m.text.as_deref()).collect::<Vec<_>>().join("\n");
+        let text = pending
+            .iter()
+            .filter_map(|m| m.text.as_deref())
+            .collect::<Vec<_>>()
+            .join("\n");
         let phone_number_id = last.phone_number_id.clone();
         let now = self.inner.agent.parts().clock.now();
 
         if let (1, Some(request)) = (pending.len(), rules::keyword_request(&text)) {
             let (consent, language, reply) = match request {
-                KeywordRequest::OptOut(language) => (Consent::OptedOut, language, Reply::OptOutConfirmed),
-                KeywordRequest::OptIn(language) => (Consent::OptedIn, language, Reply::OptInConfirmed),
+                KeywordRequest::OptOut(language) => {
+                    (Consent::OptedOut, language, Reply::OptOutConfirmed)
+                }
+                KeywordRequest::OptIn(language) => {
+                    (Consent::OptedIn, language, Reply::OptInConfirmed)
+                }
             };
-            self.inner.store.set_consent(contact, consent, "keyword", Some(&text), now).await?;
-            let body = self.inner.agent.parts().prompts.render_reply(language, &reply).map_err(AgentError::from)?;
-            let item = reply_item(contact, &phone_number_id, language, OutboxMessage::Text { body });
-            self.inner.store.complete_turn(&wamids, &[item], now).await?;
+            self.inner
+                .store
+                .set_consent(contact, consent, "keyword", Some(&text), now)
+                .await?;
+            let body = self
+                .inner
+                .agent
+                .parts()
+                .prompts
+                .render_reply(language, &reply)
+                .map_err(AgentError::from)?;
+            let item = reply_item(
+                contact,
+                &phone_number_id,
+                language,
+                OutboxMessage::Text { body },
+            );
+            self.inner
+                .store
+                .complete_turn(&wamids, &[item], now)
+                .await?;
             self.inner.outbox_ready.notify_one();
             return Ok(());
         }
@@ -254,15 +312,22 @@ impl WhatsAppChannel {
                 let message = if outcome.choices.is_empty() {
                     OutboxMessage::Text { body }
                 } else {
-                    OutboxMessage::Choices { body, choices: outcome.choices.clone() }
+                    OutboxMessage::Choices {
+                        body,
+                        choices: outcome.choices.clone(),
+                    }
                 };
                 reply_item(contact, &phone_number_id, &language, message)
             })
             .into_iter()
             .collect();
-        self.inner.store.complete_turn(&wamids, &replies, self.inner.agent.parts().clock.now()).await?;
+        self.inner
+            .store
+            .complete_turn(&wamids, &replies, self.inner.agent.parts().clock.now())
+            .await?;
         self.inner.outbox_ready.notify_one();
-        lock(&self.inner.turn_listeners).retain(|tx| tx.send((contact.to_string(), outcome.clone())).is_ok());
+        lock(&self.inner.turn_listeners)
+            .retain(|tx| tx.send((contact.to_string(), outcome.clone())).is_ok());
         Ok(())
     }
 
@@ -281,13 +346,20 @@ impl WhatsAppChannel {
             if open.is_empty() {
                 // A notification sent while we were reading is kept by Notify; a timeout
                 // guards against anything else.
-                let _ = tokio::time::timeout(Duration::from_secs(5), self.inner.outbox_ready.notified()).await;
+                let _ = tokio::time::timeout(
+                    Duration::from_secs(5),
+                    self.inner.outbox_ready.notified(),
+                )
+                .await;
                 continue;
             }
             // Each contact's messages in order; contacts in parallel.
             let mut by_contact: Vec<(String, Vec<OutboxRecord>)> = Vec::new();
             for record in open {
-                match by_contact.iter_mut().find(|(c, _)| *c == record.item.contact_key) {
+                match by_contact
+                    .iter_mut()
+                    .find(|(c, _)| *c == record.item.contact_key)
+                {
                     Some((_, records)) => records.push(record),
                     None => by_contact.push((record.item.contact_key.clone(), vec![record])),
                 }
@@ -321,35 +393,100 @@ impl WhatsAppChannel {
     }
 
     /// Sends one queued message (or records why not); returns when it was sent.
-    async fn send_one(&self, record: OutboxRecord, previous: Option<tokio::time::Instant>) -> tokio::time::Instant {
+    async fn send_one(
+        &self,
+        record: OutboxRecord,
+        previous: Option<tokio::time::Instant>,
+    ) -> tokio::time::Instant {
         let store = &self.inner.store;
         let clock = &self.inner.agent.parts().clock;
         let result: Result<(), ChannelStoreError> = async {
             store.mark_sending(record.id, clock.now()).await?;
             let contact = store.contact(&record.item.contact_key).await?;
-            let templates = self.inner.agent.parts().business.as_ref().map(|b| b.whatsapp.templates.clone()).unwrap_or_default();
-            let decision = rules::decide(&record.item, contact.as_ref(), &templates, &record.item.language, clock.now().as_second());
+            let templates = self
+                .inner
+                .agent
+                .parts()
+                .business
+                .as_ref()
+                .map(|b| b.whatsapp.templates.clone())
+                .unwrap_or_default();
+            let decision = rules::decide(
+                &record.item,
+                contact.as_ref(),
+                &templates,
+                &record.item.language,
+                clock.now().as_second(),
+            );
             let (message, replaced) = match decision {
                 SendDecision::Refuse(reason) => {
                     tracing::info!(id = record.id, %reason, "message not sent");
-                    return store.finish_send(record.id, OutboxState::Failed, None, None, Some(&reason), clock.now()).await;
+                    return store
+                        .finish_send(
+                            record.id,
+                            OutboxState::Failed,
+                            None,
+                            None,
+                            Some(&reason),
+                            clock.now(),
+                        )
+                        .await;
                 }
                 SendDecision::Send { message, replaced } => (message, replaced),
             };
             let Some(contact) = contact else {
-                return store.finish_send(record.id, OutboxState::Failed, None, None, Some("unknown_contact"), clock.now()).await;
+                return store
+                    .finish_send(
+                        record.id,
+                        OutboxState::Failed,
+                        None,
+                        None,
+                        Some("unknown_contact"),
+                        clock.now(),
+                    )
+                    .await;
             };
             if let Some(previous) = previous {
                 tokio::time::sleep_until(previous + self.inner.config.per_recipient_gap).await;
             }
-            match self.inner.sender.send(&record.item.phone_number_id, &contact, &message, &record.item.language).await {
+            match self
+                .inner
+                .sender
+                .send(
+                    &record.item.phone_number_id,
+                    &contact,
+                    &message,
+                    &record.item.language,
+                )
+                .await
+            {
                 Ok(wamid) => {
-                    let sent_as = replaced.as_ref().map(|_| serde_json::to_string(&message).unwrap_or_default());
-                    store.finish_send(record.id, OutboxState::Sent, Some(&wamid), sent_as.as_deref(), replaced.as_deref(), clock.now()).await
+                    let sent_as = replaced
+                        .as_ref()
+                        .map(|_| serde_json::to_string(&message).unwrap_or_default());
+                    store
+                        .finish_send(
+                            record.id,
+                            OutboxState::Sent,
+                            Some(&wamid),
+                            sent_as.as_deref(),
+                            replaced.as_deref(),
+                            clock.now(),
+                        )
+                        .await
                 }
                 Err(failure) => {
                     tracing::warn!(id = record.id, reason = %failure.reason, "send failed");
-                    store.finish_send(record.id, OutboxState::Failed, None, None, Some(&failure.reason), clock.now()).await
+                    store
+                        .finish_send(
+                            record.id,
+                            OutboxState::Failed,
+                            None,
+                            None,
+                            Some(&failure.reason),
+                            clock.now(),
+                        )
+                        .await
                 }
             }
         }
@@ -362,10 +499,19 @@ impl WhatsAppChannel {
 }
 
 fn text_of(pending: &[InboxMessage]) -> String {
-    pending.iter().filter_map(|m| m.text.as_deref()).collect::<Vec<_>>().join("\n")
+    pending
+        .iter()
+        .filter_map(|m| m.text.as_deref())
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
-fn reply_item(contact: &str, phone_number_id: &str, language: &str, message: OutboxMessage) -> OutboxItem {
+fn reply_item(
+    contact: &str,
+    phone_number_id: &str,
+    language: &str,
+    message: OutboxMessage,
+) -> OutboxItem {
     OutboxItem {
         contact_key: contact.to_string(),
         phone_number_id: phone_number_id.to_string(),
@@ -378,5 +524,7 @@ fn reply_item(contact: &str, phone_number_id: &str, language: &str, message: Out
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     // A panic elsewhere while holding the lock leaves a usable map.
-    mutex.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }

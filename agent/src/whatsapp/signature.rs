@@ -38,9 +38,18 @@ pub enum SignatureError {
 ///
 /// `header` is the header's value as received (`None` when absent); `body` must be the exact
 /// bytes of the request, not a re-serialization. The digest comparison is constant-time.
-pub fn verify_signature(app_secret: &[u8], header: Option<&str>, body: &[u8]) -> Result<(), SignatureError> {
-    let header = header.map(str::trim).filter(|value| !value.is_empty()).ok_or(SignatureError::Missing)?;
-    let hex_digest = header.strip_prefix(SCHEME_PREFIX).ok_or(SignatureError::Malformed)?;
+pub fn verify_signature(
+    app_secret: &[u8],
+    header: Option<&str>,
+    body: &[u8],
+) -> Result<(), SignatureError> {
+    let header = header
+        .map(str::trim)
+        .filter(|value| !value.is_empty())
+        .ok_or(SignatureError::Missing)?;
+    let hex_digest = header
+        .strip_prefix(SCHEME_PREFIX)
+        .ok_or(SignatureError::Malformed)?;
     let claimed = hex::decode(hex_digest).map_err(|_| SignatureError::Malformed)?;
     if claimed.len() != <Sha256 as Digest>::output_size() {
         return Err(SignatureError::Malformed);
@@ -49,7 +58,8 @@ pub fn verify_signature(app_secret: &[u8], header: Option<&str>, body: &[u8]) ->
     mac.update(body);
     // `verify_slice` compares in constant time, so response timing says nothing about how many
     // leading bytes of a forged signature were right.
-    mac.verify_slice(&claimed).map_err(|_| SignatureError::Mismatch)
+    mac.verify_slice(&claimed)
+        .map_err(|_| SignatureError::Mismatch)
 }
 
 /// The `X-Hub-Signature-256` value Meta would send for `body`: `sha256=` and the lowercase hex
@@ -57,7 +67,10 @@ pub fn verify_signature(app_secret: &[u8], header: Option<&str>, body: &[u8]) ->
 pub fn sign(app_secret: &[u8], body: &[u8]) -> String {
     let mut mac = keyed_mac(app_secret);
     mac.update(body);
-    format!("{SCHEME_PREFIX}{}", hex::encode(mac.finalize().into_bytes()))
+    format!(
+        "{SCHEME_PREFIX}{}",
+        hex::encode(mac.finalize().into_bytes())
+    )
 }
 
 /// An HMAC-SHA256 keyed with `secret`, built without a fallible constructor.

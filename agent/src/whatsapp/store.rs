@@ -134,14 +134,24 @@ impl ChannelStore {
 
     /// Commits a webhook's messages and statuses in one transaction. Messages already stored
     /// are ignored (Meta delivers duplicates); statuses only move forward.
-    pub async fn accept(&self, messages: &[InboxMessage], statuses: &[StatusRecord], now: Timestamp) -> Result<Accepted> {
+    pub async fn accept(
+        &self,
+        messages: &[InboxMessage],
+        statuses: &[StatusRecord],
+        now: Timestamp,
+    ) -> Result<Accepted> {
         let mut tx = self.pool.begin().await?;
         let mut accepted = Accepted::default();
         let now_s = now.as_second();
         let now_ms = now.as_millisecond();
         for message in messages {
-            let json = serde_json::to_string(message).map_err(|e| ChannelStoreError::Corrupt(e.to_string()))?;
-            let state = if message.text.is_some() { "pending" } else { "skipped" };
+            let json = serde_json::to_string(message)
+                .map_err(|e| ChannelStoreError::Corrupt(e.to_string()))?;
+            let state = if message.text.is_some() {
+                "pending"
+            } else {
+                "skipped"
+            };
             let inserted = sqlx::query(
                 "INSERT INTO wa_inbox (wamid, contact_key, phone_number_id, kind, text, message, sent_at, received_at_ms, state)
                  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (wamid) DO NOTHING",
@@ -164,8 +174,11 @@ impl ChannelStore {
             }
             accepted.new_messages += 1;
             upsert_contact(&mut tx, message, now_s).await?;
-            if message.text.is_some() && !accepted.contacts_to_answer.contains(&message.contact_key) {
-                accepted.contacts_to_answer.push(message.contact_key.clone());
+            if message.text.is_some() && !accepted.contacts_to_answer.contains(&message.contact_key)
+            {
+                accepted
+                    .contacts_to_answer
+                    .push(message.contact_key.clone());
             }
         }
         for status in statuses {
@@ -198,7 +211,9 @@ impl ChannelStore {
             .bind(contact_key)
             .fetch_all(&self.pool)
             .await?;
-        rows.iter().map(|row| parse_json(row.try_get::<String, _>("message")?.as_str())).collect()
+        rows.iter()
+            .map(|row| parse_json(row.try_get::<String, _>("message")?.as_str()))
+            .collect()
     }
 
     /// Contacts with messages waiting for an answer (what a restart picks up).
@@ -206,12 +221,19 @@ impl ChannelStore {
         let rows = sqlx::query("SELECT DISTINCT contact_key FROM wa_inbox WHERE state = 'pending' ORDER BY contact_key")
             .fetch_all(&self.pool)
             .await?;
-        rows.iter().map(|r| Ok(r.try_get::<String, _>("contact_key")?)).collect()
+        rows.iter()
+            .map(|r| Ok(r.try_get::<String, _>("contact_key")?))
+            .collect()
     }
 
     /// Marks `wamids` answered and queues `replies`, in one transaction: either the turn's
     /// answer is queued and its messages are done, or neither (and a restart answers them).
-    pub async fn complete_turn(&self, wamids: &[String], replies: &[OutboxItem], now: Timestamp) -> Result<Vec<i64>> {
+    pub async fn complete_turn(
+        &self,
+        wamids: &[String],
+        replies: &[OutboxItem],
+        now: Timestamp,
+    ) -> Result<Vec<i64>> {
         let mut tx = self.pool.begin().await?;
         for wamid in wamids {
             sqlx::query("UPDATE wa_inbox SET state = 'answered', done_at = ? WHERE wamid = ? AND state = 'pending'")
@@ -255,8 +277,10 @@ impl ChannelStore {
                         contact_key: row.try_get("contact_key")?,
                         phone_number_id: row.try_get("phone_number_id")?,
                         message: parse_json(row.try_get::<String, _>("message")?.as_str())?,
-                        category: SendCategory::parse(row.try_get::<String, _>("category")?.as_str())
-                            .ok_or_else(|| ChannelStoreError::Corrupt("outbox category".into()))?,
+                        category: SendCategory::parse(
+                            row.try_get::<String, _>("category")?.as_str(),
+                        )
+                        .ok_or_else(|| ChannelStoreError::Corrupt("outbox category".into()))?,
                         origin: row.try_get("origin")?,
                         language: row.try_get("language")?,
                     },
@@ -278,7 +302,15 @@ impl ChannelStore {
 
     /// Records how sending `id` ended: sent (with Meta's id, and what was sent when a rule
     /// replaced the message) or failed (with the reason).
-    pub async fn finish_send(&self, id: i64, state: OutboxState, wamid: Option<&str>, sent_as: Option<&str>, reason: Option<&str>, now: Timestamp) -> Result<()> {
+    pub async fn finish_send(
+        &self,
+        id: i64,
+        state: OutboxState,
+        wamid: Option<&str>,
+        sent_as: Option<&str>,
+        reason: Option<&str>,
+        now: Timestamp,
+    ) -> Result<()> {
         sqlx::query("UPDATE wa_outbox SET state = ?, wamid = COALESCE(?, wamid), sent_as = COALESCE(?, sent_as), reason = COALESCE(?, reason), updated_at = ? WHERE id = ?")
             .bind(state.as_str())
             .bind(wamid)
@@ -292,8 +324,14 @@ impl ChannelStore {
     }
 
     /// One outbox row as it stands: state, Meta's id, the reason it failed.
-    pub async fn outbox_row(&self, id: i64) -> Result<Option<(OutboxState, Option<String>, Option<String>)>> {
-        let row = sqlx::query("SELECT state, wamid, reason FROM wa_outbox WHERE id = ?").bind(id).fetch_optional(&self.pool).await?;
+    pub async fn outbox_row(
+        &self,
+        id: i64,
+    ) -> Result<Option<(OutboxState, Option<String>, Option<String>)>> {
+        let row = sqlx::query("SELECT state, wamid, reason FROM wa_outbox WHERE id = ?")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
         row.map(|row| {
             let state = OutboxState::parse(row.try_get::<String, _>("state")?.as_str())
                 .ok_or_else(|| ChannelStoreError::Corrupt("outbox state".into()))?;
@@ -304,7 +342,10 @@ impl ChannelStore {
 
     /// The delivery status of a sent message.
     pub async fn status_of(&self, wamid: &str) -> Result<Option<String>> {
-        let row = sqlx::query("SELECT status FROM wa_message_status WHERE wamid = ?").bind(wamid).fetch_optional(&self.pool).await?;
+        let row = sqlx::query("SELECT status FROM wa_message_status WHERE wamid = ?")
+            .bind(wamid)
+            .fetch_optional(&self.pool)
+            .await?;
         Ok(row.map(|r| r.try_get("status")).transpose()?)
     }
 
@@ -336,7 +377,14 @@ impl ChannelStore {
     }
 
     /// Records a consent change in the ledger and on the contact.
-    pub async fn set_consent(&self, contact_key: &str, consent: Consent, source: &str, detail: Option<&str>, now: Timestamp) -> Result<()> {
+    pub async fn set_consent(
+        &self,
+        contact_key: &str,
+        consent: Consent,
+        source: &str,
+        detail: Option<&str>,
+        now: Timestamp,
+    ) -> Result<()> {
         let mut tx = self.pool.begin().await?;
         sqlx::query("INSERT INTO wa_consent_ledger (contact_key, consent, source, detail, at) VALUES (?, ?, ?, ?, ?)")
             .bind(contact_key)
@@ -358,10 +406,12 @@ impl ChannelStore {
 
     /// A contact's consent history, oldest first: `(consent, source, at)`.
     pub async fn consent_history(&self, contact_key: &str) -> Result<Vec<(Consent, String, i64)>> {
-        let rows = sqlx::query("SELECT consent, source, at FROM wa_consent_ledger WHERE contact_key = ? ORDER BY id")
-            .bind(contact_key)
-            .fetch_all(&self.pool)
-            .await?;
+        let rows = sqlx::query(
+            "SELECT consent, source, at FROM wa_consent_ledger WHERE contact_key = ? ORDER BY id",
+        )
+        .bind(contact_key)
+        .fetch_all(&self.pool)
+        .await?;
         rows.iter()
             .map(|row| {
                 let consent = match row.try_get::<String, _>("consent")?.as_str() {
@@ -385,7 +435,11 @@ pub struct OutboxRecord {
     pub attempts: u32,
 }
 
-async fn upsert_contact(tx: &mut Transaction<'_, Sqlite>, message: &InboxMessage, now: i64) -> Result<()> {
+async fn upsert_contact(
+    tx: &mut Transaction<'_, Sqlite>,
+    message: &InboxMessage,
+    now: i64,
+) -> Result<()> {
     sqlx::query(
         "INSERT INTO wa_contacts (contact_key, phone, user_id, profile_name, phone_number_id, last_inbound_at, updated_at)
          VALUES (?, ?, ?, ?, ?, ?, ?)
@@ -410,8 +464,13 @@ async fn upsert_contact(tx: &mut Transaction<'_, Sqlite>, message: &InboxMessage
     Ok(())
 }
 
-async fn insert_outbox(tx: &mut Transaction<'_, Sqlite>, item: &OutboxItem, now: Timestamp) -> Result<i64> {
-    let message = serde_json::to_string(&item.message).map_err(|e| ChannelStoreError::Corrupt(e.to_string()))?;
+async fn insert_outbox(
+    tx: &mut Transaction<'_, Sqlite>,
+    item: &OutboxItem,
+    now: Timestamp,
+) -> Result<i64> {
+    let message = serde_json::to_string(&item.message)
+        .map_err(|e| ChannelStoreError::Corrupt(e.to_string()))?;
     let row = sqlx::query(
         "INSERT INTO wa_outbox (contact_key, phone_number_id, message, category, origin, language, created_at, updated_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",

@@ -12,10 +12,10 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-#[path = "../support/mod.rs"]
-mod support;
 #[path = "../support_cloud_api/mod.rs"]
 mod fake_cloud_api;
+#[path = "../support/mod.rs"]
+mod support;
 
 mod agent_loop;
 mod chat_cli;

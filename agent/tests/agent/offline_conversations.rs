@@ -10,11 +10,11 @@
 
 use crate::support;
 
+use crate::support::tools_called;
 use charla_agent::runtime::Runtime;
 use charla_agent::turn::{AgentConfig, TurnOutcome};
 use charla_tools::Clock;
 use std::sync::OnceLock;
-use crate::support::tools_called;
 
 struct Shared {
     rt: tokio::runtime::Runtime,
@@ -29,14 +29,21 @@ fn shared() -> Option<&'static Shared> {
     SHARED
         .get_or_init(|| {
             let model = support::local_model()?;
-            let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+            let rt = tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .build()
+                .unwrap();
             let (dir, runtime) = rt.block_on(support::agent_full(
                 None,
                 AgentConfig::default(),
                 Some(model),
                 Clock::fixed(support::monday_morning()),
             ));
-            Some(Shared { rt, _dir: dir, runtime })
+            Some(Shared {
+                rt,
+                _dir: dir,
+                runtime,
+            })
         })
         .as_ref()
 }
@@ -54,13 +61,20 @@ macro_rules! agent_or_skip {
 }
 
 fn say(shared: &Shared, contact: &str, text: &str) -> TurnOutcome {
-    let outcome = shared.rt.block_on(shared.runtime.agent.handle(support::from(contact, text))).unwrap();
+    let outcome = shared
+        .rt
+        .block_on(shared.runtime.agent.handle(support::from(contact, text)))
+        .unwrap();
     eprintln!(
         "> {text}\n  [{} {} {:.2}] tools {:?} sources {:?}\n< {}\n",
         outcome.understanding.language.code,
         outcome.understanding.intent.intent,
         outcome.understanding.intent.confidence,
-        outcome.tool_calls.iter().map(|c| (&c.name, c.arguments.to_string(), c.ok)).collect::<Vec<_>>(),
+        outcome
+            .tool_calls
+            .iter()
+            .map(|c| (&c.name, c.arguments.to_string(), c.ok))
+            .collect::<Vec<_>>(),
         outcome.sources,
         outcome.reply.clone().unwrap_or_default()
     );
@@ -81,9 +95,17 @@ fn spanish_customer_finds_kids_helmets_in_the_catalog() {
     let outcome = say(shared, "es-catalog", "¿Tenéis cascos para niños?");
     assert_eq!(outcome.understanding.language.code, "es");
     assert_eq!(tools_called(&outcome), ["catalog_search"]);
-    assert!(reply(&outcome).contains("kids helmet"), "{}", reply(&outcome));
+    assert!(
+        reply(&outcome).contains("kids helmet"),
+        "{}",
+        reply(&outcome)
+    );
     assert!(reply(&outcome).contains("€"), "prices are shown");
-    assert!(outcome.sources.iter().any(|s| s.contains("products.csv")), "{:?}", outcome.sources);
+    assert!(
+        outcome.sources.iter().any(|s| s.contains("products.csv")),
+        "{:?}",
+        outcome.sources
+    );
 }
 
 #[test]
@@ -92,36 +114,78 @@ fn spanish_customer_gets_the_faq_answer_with_its_source() {
     let outcome = say(shared, "es-faq", "¿Puedo pagar con Bizum?");
     assert_eq!(tools_called(&outcome), ["knowledge_search"]);
     assert!(reply(&outcome).contains("bizum"), "{}", reply(&outcome));
-    assert_eq!(outcome.sources.len(), 1, "one passage quoted, one source: {:?}", outcome.sources);
-    assert!(outcome.sources[0].ends_with("preguntas-frecuentes.md"), "{:?}", outcome.sources);
+    assert_eq!(
+        outcome.sources.len(),
+        1,
+        "one passage quoted, one source: {:?}",
+        outcome.sources
+    );
+    assert!(
+        outcome.sources[0].ends_with("preguntas-frecuentes.md"),
+        "{:?}",
+        outcome.sources
+    );
 }
 
 #[test]
 fn spanish_customer_with_a_broken_order_gets_a_ticket() {
     let shared = agent_or_skip!();
-    let outcome = say(shared, "es-ticket", "El casco del pedido VC-20931 llegó roto y estoy muy molesto");
-    assert!(tools_called(&outcome).contains(&"create_ticket".to_string()), "{:?}", outcome.tool_calls);
-    let call = outcome.tool_calls.iter().find(|c| c.name == "create_ticket").unwrap();
+    let outcome = say(
+        shared,
+        "es-ticket",
+        "El casco del pedido VC-20931 llegó roto y estoy muy molesto",
+    );
+    assert!(
+        tools_called(&outcome).contains(&"create_ticket".to_string()),
+        "{:?}",
+        outcome.tool_calls
+    );
+    let call = outcome
+        .tool_calls
+        .iter()
+        .find(|c| c.name == "create_ticket")
+        .unwrap();
     assert!(call.ok);
     assert_eq!(call.arguments["order_reference"], "VC-20931");
-    assert!(reply(&outcome).contains("t-0"), "the ticket's reference is given: {}", reply(&outcome));
+    assert!(
+        reply(&outcome).contains("t-0"),
+        "the ticket's reference is given: {}",
+        reply(&outcome)
+    );
 }
 
 #[test]
 fn spanish_customer_books_a_slot_in_two_messages() {
     let shared = agent_or_skip!();
-    let offer = say(shared, "es-booking", "Quiero reservar una revisión básica en Barcelona mañana");
+    let offer = say(
+        shared,
+        "es-booking",
+        "Quiero reservar una revisión básica en Barcelona mañana",
+    );
     assert_eq!(tools_called(&offer), ["check_availability"]);
     let args = &offer.tool_calls[0].arguments;
     assert_eq!(args["service"], "basic-service");
     assert_eq!(args["location"], "barcelona");
     assert_eq!(args["from"], "2026-03-03");
-    assert!(reply(&offer).contains("1."), "numbered slots are offered: {}", reply(&offer));
+    assert!(
+        reply(&offer).contains("1."),
+        "numbered slots are offered: {}",
+        reply(&offer)
+    );
 
     let booked = say(shared, "es-booking", "la 2");
-    assert_eq!(tools_called(&booked), ["book_appointment"], "{:?}", booked.tool_calls);
+    assert_eq!(
+        tools_called(&booked),
+        ["book_appointment"],
+        "{:?}",
+        booked.tool_calls
+    );
     assert!(booked.tool_calls[0].ok, "{:?}", booked.tool_calls[0]);
-    assert!(reply(&booked).contains("b-0"), "the booking reference is given: {}", reply(&booked));
+    assert!(
+        reply(&booked).contains("b-0"),
+        "the booking reference is given: {}",
+        reply(&booked)
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -131,22 +195,44 @@ fn spanish_customer_books_a_slot_in_two_messages() {
 #[test]
 fn italian_customer_books_a_named_time_in_one_message() {
     let shared = agent_or_skip!();
-    let outcome = say(shared, "it-booking", "Vorrei prenotare un tagliando base a Milano domani alle 10");
+    let outcome = say(
+        shared,
+        "it-booking",
+        "Vorrei prenotare un tagliando base a Milano domani alle 10",
+    );
     assert_eq!(outcome.understanding.language.code, "it");
-    assert_eq!(tools_called(&outcome), ["check_availability", "book_appointment"], "{:?}", outcome.tool_calls);
+    assert_eq!(
+        tools_called(&outcome),
+        ["check_availability", "book_appointment"],
+        "{:?}",
+        outcome.tool_calls
+    );
     let booking = &outcome.tool_calls[1];
     assert!(booking.ok, "{booking:?}");
-    assert!(booking.arguments["start"].as_str().unwrap().starts_with("2026-03-03T10:00"));
+    assert!(
+        booking.arguments["start"]
+            .as_str()
+            .unwrap()
+            .starts_with("2026-03-03T10:00")
+    );
     assert!(reply(&outcome).contains("b-0"), "{}", reply(&outcome));
 }
 
 #[test]
 fn italian_customer_gets_the_milan_opening_hours_from_the_italian_faq() {
     let shared = agent_or_skip!();
-    let outcome = say(shared, "it-faq", "Quali sono gli orari del negozio di Milano?");
+    let outcome = say(
+        shared,
+        "it-faq",
+        "Quali sono gli orari del negozio di Milano?",
+    );
     assert_eq!(tools_called(&outcome), ["knowledge_search"]);
     assert!(reply(&outcome).contains("9:30"), "{}", reply(&outcome));
-    assert!(outcome.sources.len() == 1 && outcome.sources[0].ends_with("faq-it.csv"), "{:?}", outcome.sources);
+    assert!(
+        outcome.sources.len() == 1 && outcome.sources[0].ends_with("faq-it.csv"),
+        "{:?}",
+        outcome.sources
+    );
 }
 
 #[test]
@@ -164,12 +250,19 @@ fn italian_customer_finds_lights_in_the_english_catalog() {
 #[test]
 fn english_customer_gets_helmets_under_a_price_limit() {
     let shared = agent_or_skip!();
-    let outcome = say(shared, "en-catalog", "Do you have kids helmets under 40 euros?");
+    let outcome = say(
+        shared,
+        "en-catalog",
+        "Do you have kids helmets under 40 euros?",
+    );
     assert_eq!(tools_called(&outcome), ["catalog_search"]);
     assert_eq!(outcome.tool_calls[0].arguments["max_price"], 40.0);
     let text = reply(&outcome);
     assert!(text.contains("kids helmet"), "{text}");
-    assert!(!text.contains("59.90") && !text.contains("59,90"), "nothing above the limit: {text}");
+    assert!(
+        !text.contains("59.90") && !text.contains("59,90"),
+        "nothing above the limit: {text}"
+    );
 }
 
 #[test]
@@ -177,17 +270,34 @@ fn english_customer_asking_about_returns_gets_the_policy_quoted() {
     let shared = agent_or_skip!();
     let outcome = say(shared, "en-faq", "Can I return something I bought online?");
     assert_eq!(tools_called(&outcome), ["knowledge_search"]);
-    assert!(reply(&outcome).contains("30 days") || reply(&outcome).contains("days"), "{}", reply(&outcome));
+    assert!(
+        reply(&outcome).contains("30 days") || reply(&outcome).contains("days"),
+        "{}",
+        reply(&outcome)
+    );
     assert!(!outcome.sources.is_empty());
 }
 
 #[test]
 fn english_customer_cancels_their_only_booking() {
     let shared = agent_or_skip!();
-    let booked = say(shared, "en-cancel", "I'd like to book a puncture repair in Barcelona tomorrow at 16:00");
-    assert!(tools_called(&booked).contains(&"book_appointment".to_string()), "{:?}", booked.tool_calls);
+    let booked = say(
+        shared,
+        "en-cancel",
+        "I'd like to book a puncture repair in Barcelona tomorrow at 16:00",
+    );
+    assert!(
+        tools_called(&booked).contains(&"book_appointment".to_string()),
+        "{:?}",
+        booked.tool_calls
+    );
     let cancelled = say(shared, "en-cancel", "Please cancel my appointment");
-    assert_eq!(tools_called(&cancelled), ["list_bookings", "cancel_booking"], "{:?}", cancelled.tool_calls);
+    assert_eq!(
+        tools_called(&cancelled),
+        ["list_bookings", "cancel_booking"],
+        "{:?}",
+        cancelled.tool_calls
+    );
     assert!(cancelled.tool_calls.iter().all(|c| c.ok));
 }
 
@@ -198,42 +308,95 @@ fn english_customer_cancels_their_only_booking() {
 #[test]
 fn portuguese_customer_finds_helmets_and_is_answered_in_portuguese() {
     let shared = agent_or_skip!();
-    let outcome = say(shared, "pt-catalog", "Olá, vocês têm capacetes para crianças?");
+    let outcome = say(
+        shared,
+        "pt-catalog",
+        "Olá, vocês têm capacetes para crianças?",
+    );
     assert_eq!(outcome.understanding.language.code, "pt");
     assert_eq!(tools_called(&outcome), ["catalog_search"]);
     let text = reply(&outcome);
     assert!(text.contains("encontrei"), "answered in Portuguese: {text}");
-    assert!(text.contains("helmet") || text.contains("casco"), "helmets are found: {text}");
+    assert!(
+        text.contains("helmet") || text.contains("casco"),
+        "helmets are found: {text}"
+    );
 }
 
 #[test]
 fn portuguese_customer_books_by_picking_an_offered_slot() {
     let shared = agent_or_skip!();
-    let offer = say(shared, "pt-booking", "Quero marcar uma revisão completa em Barcelona amanhã");
-    assert_eq!(tools_called(&offer), ["check_availability"], "{:?}", offer.tool_calls);
+    let offer = say(
+        shared,
+        "pt-booking",
+        "Quero marcar uma revisão completa em Barcelona amanhã",
+    );
+    assert_eq!(
+        tools_called(&offer),
+        ["check_availability"],
+        "{:?}",
+        offer.tool_calls
+    );
     let booked = say(shared, "pt-booking", "a primeira");
-    assert_eq!(tools_called(&booked), ["book_appointment"], "{:?}", booked.tool_calls);
+    assert_eq!(
+        tools_called(&booked),
+        ["book_appointment"],
+        "{:?}",
+        booked.tool_calls
+    );
     assert!(booked.tool_calls[0].ok);
 }
 
 #[test]
 fn portuguese_customer_opens_a_ticket_for_a_complaint() {
     let shared = agent_or_skip!();
-    let outcome = say(shared, "pt-ticket", "A luz que comprei chegou partida, encomenda VC-30111. Estou muito chateado");
-    assert!(tools_called(&outcome).contains(&"create_ticket".to_string()), "{:?}", outcome.tool_calls);
+    let outcome = say(
+        shared,
+        "pt-ticket",
+        "A luz que comprei chegou partida, encomenda VC-30111. Estou muito chateado",
+    );
+    assert!(
+        tools_called(&outcome).contains(&"create_ticket".to_string()),
+        "{:?}",
+        outcome.tool_calls
+    );
     assert!(reply(&outcome).contains("t-0"), "{}", reply(&outcome));
 }
 
 #[test]
 fn a_customer_cannot_see_another_customers_ticket() {
     let shared = agent_or_skip!();
-    let mine = say(shared, "owner", "My order VC-55555 arrived damaged, the frame is bent, I'm upset");
-    let ticket = mine.tool_calls.iter().find(|c| c.name == "create_ticket").and_then(|c| c.output.clone()).expect("a ticket");
+    let mine = say(
+        shared,
+        "owner",
+        "My order VC-55555 arrived damaged, the frame is bent, I'm upset",
+    );
+    let ticket = mine
+        .tool_calls
+        .iter()
+        .find(|c| c.name == "create_ticket")
+        .and_then(|c| c.output.clone())
+        .expect("a ticket");
     let id = ticket["ticket_id"].as_str().unwrap().to_string();
-    let theirs = say(shared, "stranger", &format!("What is the status of ticket {id}?"));
+    let theirs = say(
+        shared,
+        "stranger",
+        &format!("What is the status of ticket {id}?"),
+    );
     assert_eq!(tools_called(&theirs), ["get_ticket"]);
-    assert!(!theirs.tool_calls[0].ok, "another customer's ticket is not found");
-    assert!(!reply(&theirs).contains("bent"), "nothing of the ticket leaks: {}", reply(&theirs));
-    let again = say(shared, "owner", &format!("What is the status of ticket {id}?"));
+    assert!(
+        !theirs.tool_calls[0].ok,
+        "another customer's ticket is not found"
+    );
+    assert!(
+        !reply(&theirs).contains("bent"),
+        "nothing of the ticket leaks: {}",
+        reply(&theirs)
+    );
+    let again = say(
+        shared,
+        "owner",
+        &format!("What is the status of ticket {id}?"),
+    );
     assert!(again.tool_calls[0].ok);
 }

@@ -27,7 +27,15 @@ fn start(data: &Path, api_base: &str) -> (Child, String) {
         .env("WHATSAPP_ACCESS_TOKEN", fake_cloud_api::TOKEN)
         .env("WHATSAPP_API_BASE_URL", api_base)
         .env_remove("CHARLA_CHAT_MODEL")
-        .args(["--data-dir", data.to_str().unwrap(), "serve", "--addr", "127.0.0.1:0", "--debounce-ms", "50"])
+        .args([
+            "--data-dir",
+            data.to_str().unwrap(),
+            "serve",
+            "--addr",
+            "127.0.0.1:0",
+            "--debounce-ms",
+            "50",
+        ])
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
@@ -35,7 +43,10 @@ fn start(data: &Path, api_base: &str) -> (Child, String) {
     let stderr = child.stderr.take().unwrap();
     let mut lines = BufReader::new(stderr).lines();
     let url = loop {
-        let line = lines.next().expect("charla serve printed its address").unwrap();
+        let line = lines
+            .next()
+            .expect("charla serve printed its address")
+            .unwrap();
         if let Some(url) = line.strip_prefix("charla listening on ") {
             break url.trim().to_string();
         }
@@ -76,7 +87,9 @@ async fn deliver(http: &reqwest::Client, url: &str, i: usize) -> bool {
 fn replies_by_customer(sent: &[Value]) -> BTreeMap<String, usize> {
     let mut replies = BTreeMap::new();
     for message in sent.iter().filter(|m| m.get("status").is_none()) {
-        *replies.entry(message["to"].as_str().unwrap_or_default().to_string()).or_insert(0) += 1;
+        *replies
+            .entry(message["to"].as_str().unwrap_or_default().to_string())
+            .or_insert(0) += 1;
     }
     replies
 }
@@ -95,7 +108,9 @@ async fn a_killed_server_answers_every_acknowledged_message_exactly_once_after_r
         if i == CUSTOMERS / 4 {
             // Let some turns finish, so the kill finds answered, running and waiting work.
             let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
-            while replies_by_customer(&api.sent()).len() < 3 && tokio::time::Instant::now() < deadline {
+            while replies_by_customer(&api.sent()).len() < 3
+                && tokio::time::Instant::now() < deadline
+            {
                 tokio::time::sleep(Duration::from_millis(10)).await;
             }
         }
@@ -103,23 +118,35 @@ async fn a_killed_server_answers_every_acknowledged_message_exactly_once_after_r
             // Mid-stream: some turns are being answered, some replies being sent.
             first.kill().unwrap();
             first.wait().unwrap();
-            eprintln!("killed after {} acknowledged deliveries and {} replies sent", acknowledged.len(), replies_by_customer(&api.sent()).len());
+            eprintln!(
+                "killed after {} acknowledged deliveries and {} replies sent",
+                acknowledged.len(),
+                replies_by_customer(&api.sent()).len()
+            );
         }
         if deliver(&http, &url, i).await {
             acknowledged.insert(i);
         }
     }
-    assert!(acknowledged.len() >= CUSTOMERS / 2 - 1, "the first process acknowledged the first half");
+    assert!(
+        acknowledged.len() >= CUSTOMERS / 2 - 1,
+        "the first process acknowledged the first half"
+    );
 
     let (mut second, url) = start(data.path(), &api.base_url());
     // Meta redelivers what was not acknowledged (and sometimes what was: duplicates).
     for i in 0..CUSTOMERS {
         if !acknowledged.contains(&i) || i % 5 == 0 {
-            assert!(deliver(&http, &url, i).await, "the restarted server acknowledges delivery {i}");
+            assert!(
+                deliver(&http, &url, i).await,
+                "the restarted server acknowledges delivery {i}"
+            );
         }
     }
     let deadline = tokio::time::Instant::now() + Duration::from_secs(90);
-    while replies_by_customer(&api.sent()).len() < CUSTOMERS && tokio::time::Instant::now() < deadline {
+    while replies_by_customer(&api.sent()).len() < CUSTOMERS
+        && tokio::time::Instant::now() < deadline
+    {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     // Give any duplicate a chance to show up.
@@ -128,7 +155,11 @@ async fn a_killed_server_answers_every_acknowledged_message_exactly_once_after_r
     second.wait().unwrap();
 
     let replies = replies_by_customer(&api.sent());
-    assert_eq!(replies.len(), CUSTOMERS, "every customer answered: {replies:?}");
+    assert_eq!(
+        replies.len(),
+        CUSTOMERS,
+        "every customer answered: {replies:?}"
+    );
     let twice: Vec<_> = replies.iter().filter(|(_, n)| **n != 1).collect();
     assert!(twice.is_empty(), "answered more than once: {twice:?}");
 }

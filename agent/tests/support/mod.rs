@@ -26,7 +26,10 @@ pub fn monday_morning() -> jiff::Timestamp {
 
 /// An agent for the example business with `model`, BM25-only search and lexical
 /// understanding (fast, no model files), in a fresh temporary folder.
-pub async fn agent_with(model: Arc<dyn ChatModel>, config: AgentConfig) -> (tempfile::TempDir, Runtime) {
+pub async fn agent_with(
+    model: Arc<dyn ChatModel>,
+    config: AgentConfig,
+) -> (tempfile::TempDir, Runtime) {
     agent_full(Some(model), config, None, Clock::fixed(monday_morning())).await
 }
 
@@ -39,14 +42,27 @@ pub async fn agent_full(
 ) -> (tempfile::TempDir, Runtime) {
     let dir = tempfile::tempdir().unwrap();
     let layout = IndexLayout {
-        dense: embedder.as_ref().map(|e| charla_knowledge::index::DenseLayout { model: e.id().to_string(), dims: e.dims() }),
+        dense: embedder
+            .as_ref()
+            .map(|e| charla_knowledge::index::DenseLayout {
+                model: e.id().to_string(),
+                dims: e.dims(),
+            }),
     };
-    let index: Arc<dyn charla_knowledge::VectorIndex> = Arc::new(EdgeIndex::open(&dir.path().join("index"), layout).unwrap());
+    let index: Arc<dyn charla_knowledge::VectorIndex> =
+        Arc::new(EdgeIndex::open(&dir.path().join("index"), layout).unwrap());
     let report = Ingestor::new(index.clone(), embedder.clone())
-        .ingest(&[velora().join("knowledge")], &IngestOptions::default(), &NoProgress)
+        .ingest(
+            &[velora().join("knowledge")],
+            &IngestOptions::default(),
+            &NoProgress,
+        )
         .await
         .unwrap();
-    assert!(report.written() > 50, "the example business has its knowledge");
+    assert!(
+        report.written() > 50,
+        "the example business has its knowledge"
+    );
     let runtime = runtime::build(RuntimeOptions {
         data_dir: dir.path().join("data"),
         business_dir: Some(velora()),
@@ -64,7 +80,12 @@ pub async fn agent_full(
 
 /// A message from `contact` on the test channel.
 pub fn from(contact: &str, text: &str) -> Inbound {
-    Inbound { contact_id: contact.into(), channel: "test".into(), text: text.into(), customer_name: Some("Lucía".into()) }
+    Inbound {
+        contact_id: contact.into(),
+        channel: "test".into(),
+        text: text.into(),
+        customer_name: Some("Lucía".into()),
+    }
 }
 
 /// Sends `text` as `contact` and returns the turn.
@@ -87,10 +108,15 @@ pub fn local_model() -> Option<Arc<dyn Embedder>> {
             if let Some(dir) = std::env::var_os("CHARLA_MODEL_DIR") {
                 candidates.push(PathBuf::from(dir));
             }
-            candidates.push(PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../models")));
+            candidates.push(PathBuf::from(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/../models"
+            )));
             let required = std::env::var("CHARLA_REQUIRE_MODEL").is_ok_and(|v| v == "1");
             match charla_knowledge::embed::locate::find_local_model(&candidates) {
-                Some(dir) => Some(Arc::new(charla_knowledge::embed::bert::LocalEmbedder::load(&dir).expect("model loads")) as Arc<dyn Embedder>),
+                Some(dir) => Some(Arc::new(
+                    charla_knowledge::embed::bert::LocalEmbedder::load(&dir).expect("model loads"),
+                ) as Arc<dyn Embedder>),
                 None if required => panic!("CHARLA_REQUIRE_MODEL=1 but no model in {candidates:?}"),
                 None => None,
             }

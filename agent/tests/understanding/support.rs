@@ -87,9 +87,9 @@ impl Embedder for WordHashEmbedder {
                     if word.is_empty() {
                         continue;
                     }
-                    let hash = word
-                        .bytes()
-                        .fold(1469598103934665603u64, |h, b| (h ^ b as u64).wrapping_mul(1099511628211));
+                    let hash = word.bytes().fold(1469598103934665603u64, |h, b| {
+                        (h ^ b as u64).wrapping_mul(1099511628211)
+                    });
                     vector[(hash % HASH_DIMS as u64) as usize] += 1.0;
                 }
                 let norm = vector.iter().map(|x| x * x).sum::<f32>().sqrt().max(1e-6);
@@ -131,7 +131,11 @@ impl CachingEmbedder {
                 memory.insert((query, text), vector);
             }
         }
-        Self { inner, memory: Mutex::new(memory), file }
+        Self {
+            inner,
+            memory: Mutex::new(memory),
+            file,
+        }
     }
 }
 
@@ -152,7 +156,9 @@ impl Embedder for CachingEmbedder {
             let mut seen = std::collections::HashSet::new();
             texts
                 .iter()
-                .filter(|t| !memory.contains_key(&(query, (*t).clone())) && seen.insert((*t).clone()))
+                .filter(|t| {
+                    !memory.contains_key(&(query, (*t).clone())) && seen.insert((*t).clone())
+                })
                 .cloned()
                 .collect()
         };
@@ -170,12 +176,19 @@ impl Embedder for CachingEmbedder {
                 memory.insert((query, text), vector);
             }
             use std::io::Write;
-            if let Ok(mut file) = std::fs::OpenOptions::new().create(true).append(true).open(&self.file) {
+            if let Ok(mut file) = std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(&self.file)
+            {
                 let _ = file.write_all(&bytes);
             }
         }
         let memory = self.memory.lock().unwrap();
-        Ok(texts.iter().map(|t| memory[&(query, t.clone())].clone()).collect())
+        Ok(texts
+            .iter()
+            .map(|t| memory[&(query, t.clone())].clone())
+            .collect())
     }
 }
 
@@ -184,10 +197,26 @@ pub fn macro_f1<T: PartialEq + Copy>(gold: &[T], predicted: &[T], classes: &[T])
     let f1s: Vec<f64> = classes
         .iter()
         .map(|&class| {
-            let tp = gold.iter().zip(predicted).filter(|(g, p)| **g == class && **p == class).count() as f64;
-            let fp = gold.iter().zip(predicted).filter(|(g, p)| **g != class && **p == class).count() as f64;
-            let fneg = gold.iter().zip(predicted).filter(|(g, p)| **g == class && **p != class).count() as f64;
-            if tp == 0.0 { 0.0 } else { 2.0 * tp / (2.0 * tp + fp + fneg) }
+            let tp = gold
+                .iter()
+                .zip(predicted)
+                .filter(|(g, p)| **g == class && **p == class)
+                .count() as f64;
+            let fp = gold
+                .iter()
+                .zip(predicted)
+                .filter(|(g, p)| **g != class && **p == class)
+                .count() as f64;
+            let fneg = gold
+                .iter()
+                .zip(predicted)
+                .filter(|(g, p)| **g == class && **p != class)
+                .count() as f64;
+            if tp == 0.0 {
+                0.0
+            } else {
+                2.0 * tp / (2.0 * tp + fp + fneg)
+            }
         })
         .collect();
     f1s.iter().sum::<f64>() / f1s.len() as f64

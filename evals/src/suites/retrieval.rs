@@ -95,7 +95,11 @@ pub struct RetrievalReport {
 }
 
 /// Runs `retrieval:stackfaq` with at most `limit` queries.
-pub async fn stackfaq(datasets: &Path, embedder: Option<Arc<dyn Embedder>>, limit: Option<usize>) -> Result<RetrievalReport> {
+pub async fn stackfaq(
+    datasets: &Path,
+    embedder: Option<Arc<dyn Embedder>>,
+    limit: Option<usize>,
+) -> Result<RetrievalReport> {
     let dir = datasets.join("stackfaq");
     let corpus: Vec<CorpusItem> = crate::datasets::read_jsonl(&dir.join("corpus.jsonl"))?;
     let mut queries: Vec<Query> = crate::datasets::read_jsonl(&dir.join("queries.jsonl"))?;
@@ -113,13 +117,28 @@ pub async fn stackfaq(datasets: &Path, embedder: Option<Arc<dyn Embedder>>, limi
         .collect();
     std::fs::write(&faq_path, serde_json::to_vec(&faq)?).context("writing the FAQ file")?;
 
-    let layout = IndexLayout { dense: embedder.as_ref().map(|e| DenseLayout { model: e.id().to_string(), dims: e.dims() }) };
+    let layout = IndexLayout {
+        dense: embedder.as_ref().map(|e| DenseLayout {
+            model: e.id().to_string(),
+            dims: e.dims(),
+        }),
+    };
     let index = Arc::new(EdgeIndex::open(&work.path().join("index"), layout)?);
     let started = Instant::now();
     let report = Ingestor::new(index.clone(), embedder.clone())
-        .ingest(&[faq_path], &IngestOptions { kind: Some(charla_knowledge::Kind::Faq) }, &NoProgress)
+        .ingest(
+            &[faq_path],
+            &IngestOptions {
+                kind: Some(charla_knowledge::Kind::Faq),
+            },
+            &NoProgress,
+        )
         .await?;
-    anyhow::ensure!(!report.has_problems(), "the StackFAQ corpus was not ingested cleanly: {:?}", report.rejected.first());
+    anyhow::ensure!(
+        !report.has_problems(),
+        "the StackFAQ corpus was not ingested cleanly: {:?}",
+        report.rejected.first()
+    );
     let ingest_seconds = started.elapsed().as_secs_f64();
 
     let searcher = Searcher::new(index, embedder.clone());
@@ -192,7 +211,8 @@ async fn score_mode(
 }
 
 fn read_qrels(path: &Path) -> Result<HashMap<String, HashSet<String>>> {
-    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
     let mut qrels: HashMap<String, HashSet<String>> = HashMap::new();
     for (i, line) in text.lines().enumerate() {
         let cols: Vec<&str> = line.split('\t').collect();
@@ -200,11 +220,21 @@ fn read_qrels(path: &Path) -> Result<HashMap<String, HashSet<String>>> {
             continue;
         }
         let [query, doc, score] = cols[..] else {
-            anyhow::bail!("{}:{}: expected 3 tab-separated columns", path.display(), i + 1);
+            anyhow::bail!(
+                "{}:{}: expected 3 tab-separated columns",
+                path.display(),
+                i + 1
+            );
         };
-        let score: f64 = score.trim().parse().with_context(|| format!("{}:{}: score", path.display(), i + 1))?;
+        let score: f64 = score
+            .trim()
+            .parse()
+            .with_context(|| format!("{}:{}: score", path.display(), i + 1))?;
         if score > 0.0 {
-            qrels.entry(query.to_string()).or_default().insert(doc.to_string());
+            qrels
+                .entry(query.to_string())
+                .or_default()
+                .insert(doc.to_string());
         }
     }
     Ok(qrels)
@@ -217,5 +247,10 @@ fn spread_sample<T>(items: Vec<T>, limit: usize) -> Vec<T> {
     }
     let step = items.len() as f64 / limit as f64;
     let picks: HashSet<usize> = (0..limit).map(|i| (i as f64 * step) as usize).collect();
-    items.into_iter().enumerate().filter(|(i, _)| picks.contains(i)).map(|(_, t)| t).collect()
+    items
+        .into_iter()
+        .enumerate()
+        .filter(|(i, _)| picks.contains(i))
+        .map(|(_, t)| t)
+        .collect()
 }

@@ -210,7 +210,11 @@ impl Embedder for CachedEmbedder {
                 }
             }
         }
-        tracing::debug!(hits = found.len(), misses = missing.len(), "embedding cache");
+        tracing::debug!(
+            hits = found.len(),
+            misses = missing.len(),
+            "embedding cache"
+        );
 
         if !missing.is_empty() {
             let missing_texts: Vec<String> = missing.iter().map(|&i| texts[i].clone()).collect();
@@ -482,7 +486,11 @@ fn record_check(body: &[u8]) -> [u8; 4] {
 fn encode_record(out: &mut Vec<u8>, key: u64, vector: &[f32]) {
     let start = out.len();
     out.extend_from_slice(&key.to_le_bytes());
-    out.extend_from_slice(&u32::try_from(vector.len()).unwrap_or(u32::MAX).to_le_bytes());
+    out.extend_from_slice(
+        &u32::try_from(vector.len())
+            .unwrap_or(u32::MAX)
+            .to_le_bytes(),
+    );
     for value in vector {
         out.extend_from_slice(&value.to_le_bytes());
     }

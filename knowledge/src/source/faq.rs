@@ -297,7 +297,14 @@ impl<'a> Faqs<'a> {
 
     fn add_text_entry(&mut self, line: usize, question: &str, answer: &[&str]) {
         let answer = answer.join("\n");
-        self.add(Position::line(line), None, question, &answer, None, Vec::new());
+        self.add(
+            Position::line(line),
+            None,
+            question,
+            &answer,
+            None,
+            Vec::new(),
+        );
     }
 }
 

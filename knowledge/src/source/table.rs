@@ -241,13 +241,7 @@ fn jsonl(source: &str, text: &str) -> Table {
     table
 }
 
-fn push_object(
-    table: &mut Table,
-    source: &str,
-    line: usize,
-    position: Option<usize>,
-    item: Value,
-) {
+fn push_object(table: &mut Table, source: &str, line: usize, position: Option<usize>, item: Value) {
     let Value::Object(object) = item else {
         let what = position.map_or_else(|| "line".to_string(), |n| format!("item {n}"));
         table.rejected.push(Rejection::new(

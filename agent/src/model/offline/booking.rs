@@ -12,8 +12,8 @@ pub(super) const OFFERED_SLOTS: usize = 5;
 
 /// Words too common in service and shop names to tell them apart.
 const NAME_NOISE: &[&str] = &[
-    "service", "servicio", "servizio", "serviço", "servico", "de", "del", "la", "el", "the", "of", "da", "do", "di",
-    "and", "y", "e",
+    "service", "servicio", "servizio", "serviço", "servico", "de", "del", "la", "el", "the", "of",
+    "da", "do", "di", "and", "y", "e",
 ];
 
 /// Lower case without accents, for matching names in messages.
@@ -34,7 +34,11 @@ pub(super) fn fold(text: &str) -> String {
 }
 
 fn words(text: &str) -> Vec<String> {
-    fold(text).split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).map(str::to_string).collect()
+    fold(text)
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_string)
+        .collect()
 }
 
 /// How a message names a service.
@@ -60,7 +64,11 @@ pub(super) fn match_service(business: &Business, text: &str) -> ServiceMatch {
             let mut names: Vec<&str> = service.names.values().map(String::as_str).collect();
             let id_words = service.id.replace('-', " ");
             names.push(&id_words);
-            let best = names.iter().map(|name| overlap(name, &message)).max().unwrap_or(0);
+            let best = names
+                .iter()
+                .map(|name| overlap(name, &message))
+                .max()
+                .unwrap_or(0);
             (best, service.id.as_str())
         })
         .filter(|(score, _)| *score > 0)
@@ -69,7 +77,11 @@ pub(super) fn match_service(business: &Business, text: &str) -> ServiceMatch {
     match scored.as_slice() {
         [] => ServiceMatch::None,
         [(best, id), rest @ ..] => {
-            let tied: Vec<String> = rest.iter().filter(|(s, _)| s == best).map(|(_, id)| id.to_string()).collect();
+            let tied: Vec<String> = rest
+                .iter()
+                .filter(|(s, _)| s == best)
+                .map(|(_, id)| id.to_string())
+                .collect();
             if tied.is_empty() {
                 ServiceMatch::One(id.to_string())
             } else {
@@ -84,33 +96,64 @@ fn overlap(name: &str, message: &[String]) -> usize {
     words(name)
         .iter()
         .filter(|w| w.chars().count() >= 4 && !NAME_NOISE.contains(&w.as_str()))
-        .filter(|w| message.iter().any(|m| m == *w || (m.chars().count() >= 5 && w.starts_with(m.as_str()))))
+        .filter(|w| {
+            message
+                .iter()
+                .any(|m| m == *w || (m.chars().count() >= 5 && w.starts_with(m.as_str())))
+        })
         .count()
 }
 
 /// The location `text` names among `allowed` (ids), by id or by a word of its name that the
 /// other locations' names do not share ("Barcelona", "Milano"; "Milán" and "Milan" too, as
 /// folded prefixes).
-pub(super) fn match_location(business: &Business, allowed: &[String], text: &str) -> Option<String> {
+pub(super) fn match_location(
+    business: &Business,
+    allowed: &[String],
+    text: &str,
+) -> Option<String> {
     let message = words(text);
-    let candidates: Vec<_> = business.locations.iter().filter(|l| allowed.contains(&l.id)).collect();
-    let shared = |word: &str| candidates.iter().filter(|l| words(&l.name).iter().any(|w| w == word)).count() > 1;
+    let candidates: Vec<_> = business
+        .locations
+        .iter()
+        .filter(|l| allowed.contains(&l.id))
+        .collect();
+    let shared = |word: &str| {
+        candidates
+            .iter()
+            .filter(|l| words(&l.name).iter().any(|w| w == word))
+            .count()
+            > 1
+    };
     candidates
         .iter()
         .find(|location| {
             let mut keys = words(&location.name);
             keys.push(fold(&location.id));
-            keys.extend(words(&location.address).into_iter().filter(|w| w.chars().count() >= 5 && w.chars().all(char::is_alphabetic)));
-            keys.iter().filter(|k| k.chars().count() >= 4 && !shared(k)).any(|key| {
-                message.iter().any(|m| m == key || (m.chars().count() >= 4 && (key.starts_with(m.as_str()) || m.starts_with(key.as_str()))))
-            })
+            keys.extend(
+                words(&location.address)
+                    .into_iter()
+                    .filter(|w| w.chars().count() >= 5 && w.chars().all(char::is_alphabetic)),
+            );
+            keys.iter()
+                .filter(|k| k.chars().count() >= 4 && !shared(k))
+                .any(|key| {
+                    message.iter().any(|m| {
+                        m == key
+                            || (m.chars().count() >= 4
+                                && (key.starts_with(m.as_str()) || m.starts_with(key.as_str())))
+                    })
+                })
         })
         .map(|l| l.id.clone())
 }
 
 /// The slots to offer from an availability result: the first ones, or, when the customer
 /// asked for a time that is not free, the ones closest to it (in time order).
-pub(super) fn offered_slots(output: &AvailabilityOutput, wanted: Option<jiff::civil::Time>) -> Vec<FreeSlot> {
+pub(super) fn offered_slots(
+    output: &AvailabilityOutput,
+    wanted: Option<jiff::civil::Time>,
+) -> Vec<FreeSlot> {
     let Some(wanted) = wanted else {
         return output.slots.iter().take(OFFERED_SLOTS).cloned().collect();
     };
@@ -119,8 +162,17 @@ pub(super) fn offered_slots(output: &AvailabilityOutput, wanted: Option<jiff::ci
         parts.next().unwrap_or(0) * 60 + parts.next().unwrap_or(0)
     };
     let target = i32::from(wanted.hour()) * 60 + i32::from(wanted.minute());
-    let first_day = output.slots.first().map(|s| s.date().to_string()).unwrap_or_default();
-    let mut near: Vec<FreeSlot> = output.slots.iter().filter(|s| s.date() == first_day).cloned().collect();
+    let first_day = output
+        .slots
+        .first()
+        .map(|s| s.date().to_string())
+        .unwrap_or_default();
+    let mut near: Vec<FreeSlot> = output
+        .slots
+        .iter()
+        .filter(|s| s.date() == first_day)
+        .cloned()
+        .collect();
     near.sort_by_key(|s| (minutes(s.time()) - target).abs());
     near.truncate(OFFERED_SLOTS);
     near.sort_by(|a, b| a.start.cmp(&b.start));
@@ -128,7 +180,11 @@ pub(super) fn offered_slots(output: &AvailabilityOutput, wanted: Option<jiff::ci
 }
 
 /// The free slot of `output` at `time` (on `date`, when given).
-pub(super) fn slot_at(output: &AvailabilityOutput, date: Option<jiff::civil::Date>, time: jiff::civil::Time) -> Option<FreeSlot> {
+pub(super) fn slot_at(
+    output: &AvailabilityOutput,
+    date: Option<jiff::civil::Date>,
+    time: jiff::civil::Time,
+) -> Option<FreeSlot> {
     let hhmm = format!("{:02}:{:02}", time.hour(), time.minute());
     output
         .slots
@@ -146,7 +202,9 @@ pub(super) fn last_offer(turn: &Turn<'_>) -> Option<(AvailabilityOutput, String)
         if message.role != Role::Tool {
             continue;
         }
-        let Some(call) = call_of(earlier, message) else { continue };
+        let Some(call) = call_of(earlier, message) else {
+            continue;
+        };
         let content = message.content.as_deref().unwrap_or_default();
         if call == "book_appointment" && outputs::tool_error(content).is_none() {
             return None;
@@ -157,17 +215,31 @@ pub(super) fn last_offer(turn: &Turn<'_>) -> Option<(AvailabilityOutput, String)
         }
     }
     let (at, output) = found?;
-    let asked = earlier.get(..at)?.iter().rev().find(|m| m.role == Role::User)?.content.clone().unwrap_or_default();
+    let asked = earlier
+        .get(..at)?
+        .iter()
+        .rev()
+        .find(|m| m.role == Role::User)?
+        .content
+        .clone()
+        .unwrap_or_default();
     Some((output, asked))
 }
 
 /// The name of the tool whose result `result` is.
 fn call_of<'m>(messages: &'m [ChatMessage], result: &ChatMessage) -> Option<&'m str> {
     let id = result.tool_call_id.as_deref()?;
-    messages.iter().flat_map(|m| m.tool_calls.iter()).find(|c| c.id == id).map(|c| c.name.as_str())
+    messages
+        .iter()
+        .flat_map(|m| m.tool_calls.iter())
+        .find(|c| c.id == id)
+        .map(|c| c.name.as_str())
 }
 
 /// The availability result of this turn, if `check_availability` ran.
 pub(super) fn this_turn_availability(ran: &[Ran]) -> Option<AvailabilityOutput> {
-    ran.iter().rev().find(|r| r.name == "check_availability").and_then(|r| outputs::parse(&r.content))
+    ran.iter()
+        .rev()
+        .find(|r| r.name == "check_availability")
+        .and_then(|r| outputs::parse(&r.content))
 }

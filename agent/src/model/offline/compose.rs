@@ -7,7 +7,8 @@ use super::outputs::{
 };
 use super::{Decision, OfflineModel, Ran, Turn};
 use charla_prompts::{
-    BookingDetails, BookingFailure, MissingInfo, Price, ProductItem, Reply, Slot, TeamAvailability, TicketState,
+    BookingDetails, BookingFailure, MissingInfo, Price, ProductItem, Reply, Slot, TeamAvailability,
+    TicketState,
 };
 use serde_json::json;
 
@@ -21,34 +22,58 @@ impl OfflineModel {
         }
         let say = |reply| Decision::Say(reply, Vec::new());
         match last.name.as_str() {
-            "catalog_search" => self.products(turn, outputs::parse(&last.content).unwrap_or_default()),
-            "knowledge_search" => self.answer(turn, outputs::parse(&last.content).unwrap_or_default()),
+            "catalog_search" => {
+                self.products(turn, outputs::parse(&last.content).unwrap_or_default())
+            }
+            "knowledge_search" => {
+                self.answer(turn, outputs::parse(&last.content).unwrap_or_default())
+            }
             "check_availability" => self.offer_or_book(turn),
             "book_appointment" => match outputs::parse::<BookingView>(&last.content) {
                 Some(booking) => say(Reply::BookingConfirmed {
                     booking: self.details(&booking, &turn.language),
-                    cancellation_notice_hours: self.business.as_ref().and_then(|b| b.booking.cancellation_notice_hours),
+                    cancellation_notice_hours: self
+                        .business
+                        .as_ref()
+                        .and_then(|b| b.booking.cancellation_notice_hours),
                 }),
                 None => say(Reply::GenericError),
             },
-            "list_bookings" => self.cancel_which(turn, outputs::parse(&last.content).unwrap_or_default()),
+            "list_bookings" => {
+                self.cancel_which(turn, outputs::parse(&last.content).unwrap_or_default())
+            }
             "cancel_booking" => match outputs::parse::<BookingView>(&last.content) {
-                Some(booking) => say(Reply::BookingCancelled { booking: self.details(&booking, &turn.language) }),
+                Some(booking) => say(Reply::BookingCancelled {
+                    booking: self.details(&booking, &turn.language),
+                }),
                 None => say(Reply::GenericError),
             },
             "create_ticket" => match outputs::parse::<TicketOutput>(&last.content) {
-                Some(t) => say(Reply::TicketCreated { ticket_id: t.ticket_id }),
+                Some(t) => say(Reply::TicketCreated {
+                    ticket_id: t.ticket_id,
+                }),
                 None => say(Reply::GenericError),
             },
             "get_ticket" => match outputs::parse::<TicketOutput>(&last.content) {
-                Some(t) => say(Reply::TicketStatus { ticket_id: t.ticket_id, status: ticket_state(&t.status), note: None }),
+                Some(t) => say(Reply::TicketStatus {
+                    ticket_id: t.ticket_id,
+                    status: ticket_state(&t.status),
+                    note: None,
+                }),
                 None => say(Reply::GenericError),
             },
             "handoff_to_human" => {
                 let available = serde_json::from_str::<serde_json::Value>(&last.content)
                     .ok()
-                    .and_then(|v| v.get("humans_available_now").and_then(serde_json::Value::as_bool));
-                let team = if available == Some(false) { TeamAvailability::Offline } else { TeamAvailability::Online };
+                    .and_then(|v| {
+                        v.get("humans_available_now")
+                            .and_then(serde_json::Value::as_bool)
+                    });
+                let team = if available == Some(false) {
+                    TeamAvailability::Offline
+                } else {
+                    TeamAvailability::Online
+                };
                 say(Reply::HandoffAnnouncement { team })
             }
             _ => say(Reply::DontKnow),
@@ -60,7 +85,11 @@ impl OfflineModel {
         if output.items.is_empty() {
             return Decision::Say(Reply::NoProductResults { query }, Vec::new());
         }
-        let currency = self.business.as_ref().map(|b| b.currency.clone()).unwrap_or_else(|| "EUR".into());
+        let currency = self
+            .business
+            .as_ref()
+            .map(|b| b.currency.clone())
+            .unwrap_or_else(|| "EUR".into());
         let mut sources = Vec::new();
         let items = output
             .items
@@ -71,7 +100,10 @@ impl OfflineModel {
                 }
                 ProductItem {
                     name: item.name,
-                    price: item.price.map(|amount| Price { amount, currency: item.currency.clone().unwrap_or_else(|| currency.clone()) }),
+                    price: item.price.map(|amount| Price {
+                        amount,
+                        currency: item.currency.clone().unwrap_or_else(|| currency.clone()),
+                    }),
                     stock: match (item.stock, item.in_stock) {
                         (Some(n), _) => Some(u32::try_from(n.max(0)).unwrap_or(u32::MAX)),
                         (None, Some(false)) => Some(0),
@@ -121,13 +153,25 @@ impl OfflineModel {
         let offered = booking::offered_slots(&output, x.time);
         let location = offered
             .first()
-            .and_then(|slot| self.business.as_ref()?.locations.iter().find(|l| l.id == slot.location))
+            .and_then(|slot| {
+                self.business
+                    .as_ref()?
+                    .locations
+                    .iter()
+                    .find(|l| l.id == slot.location)
+            })
             .map(|l| l.name.clone());
         Decision::Say(
             Reply::AvailabilityOffer {
                 service: self.service_name(&output.service.id, &turn.language),
                 location,
-                slots: offered.iter().map(|s| Slot { date: s.date().to_string(), time: s.time().to_string() }).collect(),
+                slots: offered
+                    .iter()
+                    .map(|s| Slot {
+                        date: s.date().to_string(),
+                        time: s.time().to_string(),
+                    })
+                    .collect(),
             },
             Vec::new(),
         )
@@ -135,16 +179,34 @@ impl OfflineModel {
 
     /// After `list_bookings` for a cancellation: cancel the only upcoming booking, or ask which.
     fn cancel_which(&self, turn: &Turn<'_>, output: BookingListOutput) -> Decision {
-        let upcoming: Vec<&BookingView> = output.bookings.iter().filter(|b| b.status != "cancelled").collect();
+        let upcoming: Vec<&BookingView> = output
+            .bookings
+            .iter()
+            .filter(|b| b.status != "cancelled")
+            .collect();
         match upcoming.as_slice() {
             [only] => Decision::Call("cancel_booking", json!({ "booking_id": only.booking_id })),
             [] => Decision::Say(Reply::DontKnow, Vec::new()),
             several => {
                 let options = several
                     .iter()
-                    .map(|b| format!("{} · {} · {} {}", b.booking_id, self.service_name(&b.service.id, &turn.language), b.start.get(..10).unwrap_or_default(), b.start.get(11..16).unwrap_or_default()))
+                    .map(|b| {
+                        format!(
+                            "{} · {} · {} {}",
+                            b.booking_id,
+                            self.service_name(&b.service.id, &turn.language),
+                            b.start.get(..10).unwrap_or_default(),
+                            b.start.get(11..16).unwrap_or_default()
+                        )
+                    })
                     .collect();
-                Decision::Say(Reply::AskMissingInfo { missing: MissingInfo::BookingReference, options }, Vec::new())
+                Decision::Say(
+                    Reply::AskMissingInfo {
+                        missing: MissingInfo::BookingReference,
+                        options,
+                    },
+                    Vec::new(),
+                )
             }
         }
     }
@@ -153,15 +215,39 @@ impl OfflineModel {
         let say = |reply| Decision::Say(reply, Vec::new());
         match (last.name.as_str(), kind) {
             ("book_appointment", "conflict" | "invalid_arguments" | "not_found") => {
-                let service = last.arguments.get("service").and_then(|s| s.as_str()).unwrap_or_default().to_string();
-                let taken = last.arguments.get("start").and_then(|s| s.as_str()).unwrap_or_default().to_string();
+                let service = last
+                    .arguments
+                    .get("service")
+                    .and_then(|s| s.as_str())
+                    .unwrap_or_default()
+                    .to_string();
+                let taken = last
+                    .arguments
+                    .get("start")
+                    .and_then(|s| s.as_str())
+                    .unwrap_or_default()
+                    .to_string();
                 let alternatives = booking::this_turn_availability(&turn.ran)
                     .or_else(|| booking::last_offer(turn).map(|(o, _)| o))
-                    .map(|o| o.slots.into_iter().filter(|s| s.start != taken).take(booking::OFFERED_SLOTS).map(|s| Slot { date: s.date().to_string(), time: s.time().to_string() }).collect())
+                    .map(|o| {
+                        o.slots
+                            .into_iter()
+                            .filter(|s| s.start != taken)
+                            .take(booking::OFFERED_SLOTS)
+                            .map(|s| Slot {
+                                date: s.date().to_string(),
+                                time: s.time().to_string(),
+                            })
+                            .collect()
+                    })
                     .unwrap_or_default();
                 say(Reply::BookingFailed {
                     service: self.service_name(&service, &turn.language),
-                    reason: if kind == "conflict" { BookingFailure::SlotTaken } else { BookingFailure::Unavailable },
+                    reason: if kind == "conflict" {
+                        BookingFailure::SlotTaken
+                    } else {
+                        BookingFailure::Unavailable
+                    },
                     alternatives,
                 })
             }
@@ -169,11 +255,20 @@ impl OfflineModel {
                 let options = self
                     .business
                     .iter()
-                    .flat_map(|b| b.services.iter().map(|s| s.name(&turn.language).to_string()))
+                    .flat_map(|b| {
+                        b.services
+                            .iter()
+                            .map(|s| s.name(&turn.language).to_string())
+                    })
                     .collect();
-                say(Reply::AskMissingInfo { missing: MissingInfo::Service, options })
+                say(Reply::AskMissingInfo {
+                    missing: MissingInfo::Service,
+                    options,
+                })
             }
-            ("get_ticket" | "cancel_booking", "not_found" | "invalid_arguments") => say(Reply::DontKnow),
+            ("get_ticket" | "cancel_booking", "not_found" | "invalid_arguments") => {
+                say(Reply::DontKnow)
+            }
             _ => say(Reply::GenericError),
         }
     }
@@ -220,7 +315,12 @@ fn faq_name(language: &str) -> &'static str {
 /// The passage without its repeated heading, cut at a sentence end near [`QUOTE_CHARS`].
 fn quote(text: &str, title: &str) -> String {
     let mut body = text.trim();
-    for prefix in [title, &format!("# {title}"), &format!("## {title}"), &format!("### {title}")] {
+    for prefix in [
+        title,
+        &format!("# {title}"),
+        &format!("## {title}"),
+        &format!("### {title}"),
+    ] {
         if !prefix.is_empty() {
             if let Some(rest) = body.strip_prefix(prefix) {
                 body = rest.trim_start();

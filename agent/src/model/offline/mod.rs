@@ -20,7 +20,8 @@ mod outputs;
 mod plan;
 
 use crate::model::{
-    ChatMessage, ChatModel, ChatRequest, ChatResponse, Choice, FinishReason, ModelError, Role, ToolCall, TurnHints, Usage,
+    ChatMessage, ChatModel, ChatRequest, ChatResponse, Choice, FinishReason, ModelError, Role,
+    ToolCall, TurnHints, Usage,
 };
 use async_trait::async_trait;
 use charla_prompts::{Prompts, Reply};
@@ -43,7 +44,11 @@ impl OfflineModel {
     /// An offline model that writes with `prompts` for `business` (its services, locations and
     /// time zone drive bookings), reading "now" from `clock`.
     pub fn new(prompts: Arc<Prompts>, business: Option<Arc<Business>>, clock: Clock) -> Self {
-        Self { prompts, business, clock }
+        Self {
+            prompts,
+            business,
+            clock,
+        }
     }
 }
 
@@ -87,7 +92,11 @@ impl<'a> Turn<'a> {
 
     /// The customer's earlier messages, most recent first.
     fn earlier_customer_texts(&self) -> impl Iterator<Item = &str> {
-        self.earlier.iter().rev().filter(|m| m.role == Role::User).filter_map(|m| m.content.as_deref())
+        self.earlier
+            .iter()
+            .rev()
+            .filter(|m| m.role == Role::User)
+            .filter_map(|m| m.content.as_deref())
     }
 }
 
@@ -96,10 +105,16 @@ impl OfflineModel {
         let messages = &request.messages;
         let last_user = messages.iter().rposition(|m| m.role == Role::User);
         let (earlier, this_turn) = match last_user {
-            Some(i) => (messages.get(..i).unwrap_or_default(), messages.get(i + 1..).unwrap_or_default()),
+            Some(i) => (
+                messages.get(..i).unwrap_or_default(),
+                messages.get(i + 1..).unwrap_or_default(),
+            ),
             None => (messages.as_slice(), &[][..]),
         };
-        let text = last_user.and_then(|i| messages.get(i)).and_then(|m| m.content.clone()).unwrap_or_default();
+        let text = last_user
+            .and_then(|i| messages.get(i))
+            .and_then(|m| m.content.clone())
+            .unwrap_or_default();
         let language = request
             .hints
             .language
@@ -110,7 +125,15 @@ impl OfflineModel {
             .unwrap_or_else(|| "en".into());
         let today = self.today();
         let extracted = extract::extract(&text, &language, today);
-        Turn { language, extracted, text, hints: &request.hints, earlier, ran: pair_results(this_turn), today }
+        Turn {
+            language,
+            extracted,
+            text,
+            hints: &request.hints,
+            earlier,
+            ran: pair_results(this_turn),
+            today,
+        }
     }
 
     fn today(&self) -> jiff::civil::Date {
@@ -134,12 +157,20 @@ fn choices_of(reply: &Reply) -> Vec<Choice> {
                     (Some(day), Some(month)) => format!("{day}/{month}"),
                     _ => slot.date.clone(),
                 };
-                Choice { title: format!("{day_month} {}", slot.time), description: None, reply: (i + 1).to_string() }
+                Choice {
+                    title: format!("{day_month} {}", slot.time),
+                    description: None,
+                    reply: (i + 1).to_string(),
+                }
             })
             .collect(),
         Reply::AskMissingInfo { options, .. } => options
             .iter()
-            .map(|option| Choice { title: option.clone(), description: None, reply: option.clone() })
+            .map(|option| Choice {
+                title: option.clone(),
+                description: None,
+                reply: option.clone(),
+            })
             .collect(),
         _ => Vec::new(),
     }
@@ -150,7 +181,11 @@ fn pair_results(this_turn: &[ChatMessage]) -> Vec<Ran> {
     let calls = this_turn.iter().flat_map(|m| m.tool_calls.iter());
     calls
         .filter_map(|call| {
-            let content = this_turn.iter().find(|m| m.tool_call_id.as_deref() == Some(call.id.as_str()))?.content.clone()?;
+            let content = this_turn
+                .iter()
+                .find(|m| m.tool_call_id.as_deref() == Some(call.id.as_str()))?
+                .content
+                .clone()?;
             Some(Ran {
                 name: call.name.clone(),
                 arguments: serde_json::from_str(&call.arguments).unwrap_or_default(),
@@ -174,13 +209,17 @@ impl ChatModel for OfflineModel {
         };
         match decision {
             Decision::Call(name, arguments) => {
-                let call = ToolCall { id: format!("offline_{}", turn.ran.len() + 1), name: name.to_string(), arguments: arguments.to_string() };
+                let call = ToolCall {
+                    id: format!("offline_{}", turn.ran.len() + 1),
+                    name: name.to_string(),
+                    arguments: arguments.to_string(),
+                };
                 Ok(ChatResponse {
                     message: ChatMessage::assistant_tool_calls(vec![call]),
                     finish_reason: FinishReason::ToolCalls,
                     usage: Usage::default(),
                     cited_sources: Vec::new(),
-        choices: Vec::new(),
+                    choices: Vec::new(),
                 })
             }
             Decision::Say(reply, sources) => {

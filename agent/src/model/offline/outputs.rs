@@ -147,6 +147,10 @@ pub fn tool_error(content: &str) -> Option<(String, String)> {
     let value: serde_json::Value = serde_json::from_str(content).ok()?;
     let error = value.get("error")?;
     let kind = error.get("kind")?.as_str()?.to_string();
-    let message = error.get("message").and_then(|m| m.as_str()).unwrap_or_default().to_string();
+    let message = error
+        .get("message")
+        .and_then(|m| m.as_str())
+        .unwrap_or_default()
+        .to_string();
     Some((kind, message))
 }

@@ -9,7 +9,13 @@ use charla_prompts::{MissingInfo, Reply};
 use serde_json::{Value, json};
 
 /// Intents whose questions the FAQ and policies answer.
-const KNOWLEDGE_INTENTS: &[&str] = &["order_status", "shipping", "returns", "payment", "store_info"];
+const KNOWLEDGE_INTENTS: &[&str] = &[
+    "order_status",
+    "shipping",
+    "returns",
+    "payment",
+    "store_info",
+];
 
 /// Intents about an order that become a ticket when the customer names the order and is
 /// unhappy ("order VC-123 arrived broken"): an FAQ answer would not solve it.
@@ -45,7 +51,9 @@ impl OfflineModel {
                 "handoff_to_human",
                 json!({ "reason": "the customer asked for a person", "summary": turn.text }),
             ),
-            "product_question" | "availability_price" => Decision::Call("catalog_search", catalog_arguments(turn)),
+            "product_question" | "availability_price" => {
+                Decision::Call("catalog_search", catalog_arguments(turn))
+            }
             "complaint" => Decision::Call("create_ticket", ticket_arguments(turn)),
             intent
                 if ORDER_PROBLEM_INTENTS.contains(&intent)
@@ -54,8 +62,15 @@ impl OfflineModel {
             {
                 Decision::Call("create_ticket", ticket_arguments(turn))
             }
-            "out_of_scope" => Decision::Say(Reply::OutOfScope { business_name: self.business_name() }, Vec::new()),
-            intent if KNOWLEDGE_INTENTS.contains(&intent) => Decision::Call("knowledge_search", knowledge_arguments(turn)),
+            "out_of_scope" => Decision::Say(
+                Reply::OutOfScope {
+                    business_name: self.business_name(),
+                },
+                Vec::new(),
+            ),
+            intent if KNOWLEDGE_INTENTS.contains(&intent) => {
+                Decision::Call("knowledge_search", knowledge_arguments(turn))
+            }
             // An intent of the business's own file that the offline model has no rule for:
             // its knowledge is the best bet.
             _ => Decision::Call("knowledge_search", knowledge_arguments(turn)),
@@ -72,10 +87,12 @@ impl OfflineModel {
             return false;
         }
         let x = &turn.extracted;
-        let names_something = self
-            .business
-            .as_ref()
-            .is_some_and(|b| booking::match_service(b, &turn.text) != ServiceMatch::None || b.locations.iter().any(|l| booking::match_location(b, &[l.id.clone()], &turn.text).is_some()));
+        let names_something = self.business.as_ref().is_some_and(|b| {
+            booking::match_service(b, &turn.text) != ServiceMatch::None
+                || b.locations
+                    .iter()
+                    .any(|l| booking::match_location(b, &[l.id.clone()], &turn.text).is_some())
+        });
         x.choice.is_some() || x.time.is_some() || x.date.is_some() || names_something
     }
 
@@ -110,16 +127,40 @@ impl OfflineModel {
         // A booking told over several messages: the newest message says it best.
         let mut texts: Vec<&str> = vec![turn.text.as_str()];
         texts.extend(turn.earlier_customer_texts().take(2));
-        let service = texts.iter().map(|t| booking::match_service(business, t)).find(|m| *m != ServiceMatch::None);
+        let service = texts
+            .iter()
+            .map(|t| booking::match_service(business, t))
+            .find(|m| *m != ServiceMatch::None);
         let service_id = match service {
             Some(ServiceMatch::One(id)) => id,
             Some(ServiceMatch::Several(ids)) => {
-                let options = business.services.iter().filter(|s| ids.contains(&s.id)).map(|s| s.name(&turn.language).to_string()).collect();
-                return Decision::Say(Reply::AskMissingInfo { missing: MissingInfo::Service, options }, Vec::new());
+                let options = business
+                    .services
+                    .iter()
+                    .filter(|s| ids.contains(&s.id))
+                    .map(|s| s.name(&turn.language).to_string())
+                    .collect();
+                return Decision::Say(
+                    Reply::AskMissingInfo {
+                        missing: MissingInfo::Service,
+                        options,
+                    },
+                    Vec::new(),
+                );
             }
             _ => {
-                let options = business.services.iter().map(|s| s.name(&turn.language).to_string()).collect();
-                return Decision::Say(Reply::AskMissingInfo { missing: MissingInfo::Service, options }, Vec::new());
+                let options = business
+                    .services
+                    .iter()
+                    .map(|s| s.name(&turn.language).to_string())
+                    .collect();
+                return Decision::Say(
+                    Reply::AskMissingInfo {
+                        missing: MissingInfo::Service,
+                        options,
+                    },
+                    Vec::new(),
+                );
             }
         };
         let Some(service) = business.services.iter().find(|s| s.id == service_id) else {
@@ -127,7 +168,9 @@ impl OfflineModel {
         };
         let location = match service.locations.as_slice() {
             [only] => Some(only.clone()),
-            allowed => texts.iter().find_map(|t| booking::match_location(business, allowed, t)),
+            allowed => texts
+                .iter()
+                .find_map(|t| booking::match_location(business, allowed, t)),
         };
         let Some(location) = location else {
             let options = business
@@ -136,7 +179,13 @@ impl OfflineModel {
                 .filter(|l| service.locations.contains(&l.id))
                 .map(|l| l.name.clone())
                 .collect();
-            return Decision::Say(Reply::AskMissingInfo { missing: MissingInfo::Location, options }, Vec::new());
+            return Decision::Say(
+                Reply::AskMissingInfo {
+                    missing: MissingInfo::Location,
+                    options,
+                },
+                Vec::new(),
+            );
         };
         let date = texts
             .iter()
@@ -157,17 +206,27 @@ impl OfflineModel {
     }
 
     pub(super) fn business_name(&self) -> String {
-        self.business.as_ref().map(|b| b.name.clone()).unwrap_or_else(|| "the shop".into())
+        self.business
+            .as_ref()
+            .map(|b| b.name.clone())
+            .unwrap_or_else(|| "the shop".into())
     }
 
     fn greeting(&self) -> Reply {
-        Reply::Greeting { business_name: self.business_name(), customer_name: None }
+        Reply::Greeting {
+            business_name: self.business_name(),
+            customer_name: None,
+        }
     }
 }
 
 fn catalog_arguments(turn: &Turn<'_>) -> Value {
     let x: &Extracted = &turn.extracted;
-    let query = if x.product_query.trim().is_empty() { turn.text.clone() } else { x.product_query.clone() };
+    let query = if x.product_query.trim().is_empty() {
+        turn.text.clone()
+    } else {
+        x.product_query.clone()
+    };
     let mut arguments = json!({ "query": query, "limit": PRODUCTS_SHOWN });
     if let Some(max) = x.max_price {
         arguments["max_price"] = json!(max);

@@ -291,9 +291,9 @@ impl MessageKind {
             MessageKind::Location { .. } => "location",
             MessageKind::Contacts(_) => "contacts",
             MessageKind::Reaction { .. } => "reaction",
-            MessageKind::ButtonReply { .. } | MessageKind::ListReply { .. } | MessageKind::FlowReply { .. } => {
-                "interactive"
-            }
+            MessageKind::ButtonReply { .. }
+            | MessageKind::ListReply { .. }
+            | MessageKind::FlowReply { .. } => "interactive",
             MessageKind::TemplateButton { .. } => "button",
             MessageKind::Order { .. } => "order",
             MessageKind::System { .. } => "system",
@@ -310,21 +310,41 @@ impl MessageKind {
             MessageKind::Text { body } => Some(body.clone()),
             MessageKind::Image(media) => Some(caption_or(media, "[image]")),
             MessageKind::Video(media) => Some(caption_or(media, "[video]")),
-            MessageKind::Audio(media) => Some(caption_or(media, if media.voice { "[voice message]" } else { "[audio]" })),
+            MessageKind::Audio(media) => Some(caption_or(
+                media,
+                if media.voice {
+                    "[voice message]"
+                } else {
+                    "[audio]"
+                },
+            )),
             MessageKind::Sticker(media) => Some(caption_or(media, "[sticker]")),
             MessageKind::Document(media) => Some(match (&media.caption, &media.filename) {
                 (Some(caption), _) => caption.clone(),
                 (None, Some(filename)) => format!("[document: {filename}]"),
                 (None, None) => "[document]".to_owned(),
             }),
-            MessageKind::Location { latitude, longitude, name, address, .. } => {
-                Some(describe_location(*latitude, *longitude, name.as_deref(), address.as_deref()))
-            }
+            MessageKind::Location {
+                latitude,
+                longitude,
+                name,
+                address,
+                ..
+            } => Some(describe_location(
+                *latitude,
+                *longitude,
+                name.as_deref(),
+                address.as_deref(),
+            )),
             MessageKind::Contacts(contacts) => Some(describe_contacts(contacts)),
-            MessageKind::ButtonReply { title, .. } | MessageKind::ListReply { title, .. } => Some(title.clone()),
+            MessageKind::ButtonReply { title, .. } | MessageKind::ListReply { title, .. } => {
+                Some(title.clone())
+            }
             MessageKind::TemplateButton { text, .. } => Some(text.clone()),
             // The answers are the customer's words, structured; the flow's `body` is only "Sent".
-            MessageKind::FlowReply { response_json, .. } => Some(format!("[form reply] {response_json}")),
+            MessageKind::FlowReply { response_json, .. } => {
+                Some(format!("[form reply] {response_json}"))
+            }
             MessageKind::Order { text, items, .. } => Some(describe_order(text.as_deref(), items)),
             MessageKind::Edit { new_text, .. } => new_text.clone(),
             MessageKind::Reaction { .. }
@@ -337,12 +357,24 @@ impl MessageKind {
 }
 
 fn caption_or(media: &Media, placeholder: &str) -> String {
-    media.caption.clone().unwrap_or_else(|| placeholder.to_owned())
+    media
+        .caption
+        .clone()
+        .unwrap_or_else(|| placeholder.to_owned())
 }
 
 /// `📍 name, address (lat, lon)`, leaving out what the customer did not share.
-fn describe_location(latitude: f64, longitude: f64, name: Option<&str>, address: Option<&str>) -> String {
-    let place: Vec<&str> = [name, address].into_iter().flatten().filter(|part| !part.is_empty()).collect();
+fn describe_location(
+    latitude: f64,
+    longitude: f64,
+    name: Option<&str>,
+    address: Option<&str>,
+) -> String {
+    let place: Vec<&str> = [name, address]
+        .into_iter()
+        .flatten()
+        .filter(|part| !part.is_empty())
+        .collect();
     if place.is_empty() {
         format!("📍 ({latitude}, {longitude})")
     } else {
@@ -356,7 +388,12 @@ fn describe_contacts(contacts: &[SharedContact]) -> String {
         .iter()
         .map(|contact| {
             let mut parts: Vec<&str> = contact.name.as_deref().into_iter().collect();
-            parts.extend(contact.phones.iter().filter_map(|phone| phone.number.as_deref()));
+            parts.extend(
+                contact
+                    .phones
+                    .iter()
+                    .filter_map(|phone| phone.number.as_deref()),
+            );
             parts.extend(contact.emails.iter().map(String::as_str));
             parts.join(", ")
         })
@@ -401,8 +438,12 @@ pub(super) fn from_wire(
         wamid: message.id,
         phone_number_id: phone_number_id.to_owned(),
         display_phone_number: display_phone_number.map(str::to_owned),
-        from: message.from.or_else(|| contact.and_then(|contact| contact.wa_id.clone())),
-        user_id: message.from_user_id.or_else(|| contact.and_then(|contact| contact.user_id.clone())),
+        from: message
+            .from
+            .or_else(|| contact.and_then(|contact| contact.wa_id.clone())),
+        user_id: message
+            .from_user_id
+            .or_else(|| contact.and_then(|contact| contact.user_id.clone())),
         parent_user_id: message
             .from_parent_user_id
             .or_else(|| contact.and_then(|contact| contact.parent_user_id.clone())),
@@ -421,11 +462,21 @@ fn kind_from_wire(body: wire::MessageBody, errors: Vec<ApiError>) -> MessageKind
     let type_name = body.type_name.unwrap_or_default();
     let kind = match type_name.as_str() {
         "text" => body.text.map(|text| MessageKind::Text { body: text.body }),
-        "image" => body.image.map(|media| MessageKind::Image(media_from_wire(media))),
-        "audio" => body.audio.map(|media| MessageKind::Audio(media_from_wire(media))),
-        "video" => body.video.map(|media| MessageKind::Video(media_from_wire(media))),
-        "document" => body.document.map(|media| MessageKind::Document(media_from_wire(media))),
-        "sticker" => body.sticker.map(|media| MessageKind::Sticker(media_from_wire(media))),
+        "image" => body
+            .image
+            .map(|media| MessageKind::Image(media_from_wire(media))),
+        "audio" => body
+            .audio
+            .map(|media| MessageKind::Audio(media_from_wire(media))),
+        "video" => body
+            .video
+            .map(|media| MessageKind::Video(media_from_wire(media))),
+        "document" => body
+            .document
+            .map(|media| MessageKind::Document(media_from_wire(media))),
+        "sticker" => body
+            .sticker
+            .map(|media| MessageKind::Sticker(media_from_wire(media))),
         "location" => body.location.map(|location| MessageKind::Location {
             latitude: location.latitude,
             longitude: location.longitude,
@@ -433,19 +484,26 @@ fn kind_from_wire(body: wire::MessageBody, errors: Vec<ApiError>) -> MessageKind
             address: location.address,
             url: location.url,
         }),
-        "contacts" => body
-            .contacts
-            .map(|contacts| MessageKind::Contacts(contacts.into_iter().map(shared_contact_from_wire).collect())),
+        "contacts" => body.contacts.map(|contacts| {
+            MessageKind::Contacts(contacts.into_iter().map(shared_contact_from_wire).collect())
+        }),
         "reaction" => body.reaction.map(|reaction| MessageKind::Reaction {
             message_id: reaction.message_id,
             emoji: reaction.emoji.filter(|emoji| !emoji.is_empty()),
         }),
         "interactive" => body.interactive.map(interactive_from_wire),
-        "button" => body.button.map(|button| MessageKind::TemplateButton { payload: button.payload, text: button.text }),
+        "button" => body.button.map(|button| MessageKind::TemplateButton {
+            payload: button.payload,
+            text: button.text,
+        }),
         "order" => body.order.map(|order| MessageKind::Order {
             catalog_id: order.catalog_id,
             text: order.text.filter(|text| !text.is_empty()),
-            items: order.product_items.into_iter().map(order_item_from_wire).collect(),
+            items: order
+                .product_items
+                .into_iter()
+                .map(order_item_from_wire)
+                .collect(),
         }),
         "system" => body.system.map(|system| MessageKind::System {
             body: system.body,
@@ -457,10 +515,14 @@ fn kind_from_wire(body: wire::MessageBody, errors: Vec<ApiError>) -> MessageKind
             original_wamid: edit.original_message_id,
             new_text: edit.message.and_then(edited_text),
         }),
-        "revoke" => body.revoke.map(|revoke| MessageKind::Revoke { original_wamid: revoke.original_message_id }),
+        "revoke" => body.revoke.map(|revoke| MessageKind::Revoke {
+            original_wamid: revoke.original_message_id,
+        }),
         // Meta's name for this type was `unknown` before it became `unsupported`.
         "unsupported" | "unknown" => Some(MessageKind::Unsupported {
-            type_name: body.unsupported.and_then(|unsupported| unsupported.type_name),
+            type_name: body
+                .unsupported
+                .and_then(|unsupported| unsupported.type_name),
             errors: errors.clone(),
         }),
         _ => None,
@@ -469,7 +531,10 @@ fn kind_from_wire(body: wire::MessageBody, errors: Vec<ApiError>) -> MessageKind
         if errors.is_empty() {
             MessageKind::Unknown { type_name }
         } else {
-            MessageKind::Unsupported { type_name: Some(type_name), errors }
+            MessageKind::Unsupported {
+                type_name: Some(type_name),
+                errors,
+            }
         }
     })
 }
@@ -479,7 +544,10 @@ fn interactive_from_wire(interactive: wire::Interactive) -> MessageKind {
     let kind = match sub_type.as_str() {
         "button_reply" => interactive
             .button_reply
-            .map(|choice| MessageKind::ButtonReply { id: choice.id, title: choice.title }),
+            .map(|choice| MessageKind::ButtonReply {
+                id: choice.id,
+                title: choice.title,
+            }),
         "list_reply" => interactive.list_reply.map(|choice| MessageKind::ListReply {
             id: choice.id,
             title: choice.title,
@@ -492,7 +560,9 @@ fn interactive_from_wire(interactive: wire::Interactive) -> MessageKind {
         }),
         _ => None,
     };
-    kind.unwrap_or(MessageKind::Unknown { type_name: format!("interactive.{sub_type}") })
+    kind.unwrap_or(MessageKind::Unknown {
+        type_name: format!("interactive.{sub_type}"),
+    })
 }
 
 /// The text of an edit's new version: its text body or its media caption.
@@ -500,10 +570,16 @@ fn edited_text(body: wire::MessageBody) -> Option<String> {
     if let Some(text) = body.text {
         return Some(text.body);
     }
-    [body.image, body.video, body.document, body.audio, body.sticker]
-        .into_iter()
-        .flatten()
-        .find_map(|media| media.caption)
+    [
+        body.image,
+        body.video,
+        body.document,
+        body.audio,
+        body.sticker,
+    ]
+    .into_iter()
+    .flatten()
+    .find_map(|media| media.caption)
 }
 
 fn media_from_wire(media: wire::Media) -> Media {
@@ -522,7 +598,10 @@ fn media_from_wire(media: wire::Media) -> Media {
 fn shared_contact_from_wire(contact: wire::SharedContact) -> SharedContact {
     let name = contact.name.and_then(|name| {
         name.formatted_name.or_else(|| {
-            let parts: Vec<String> = [name.first_name, name.last_name].into_iter().flatten().collect();
+            let parts: Vec<String> = [name.first_name, name.last_name]
+                .into_iter()
+                .flatten()
+                .collect();
             (!parts.is_empty()).then(|| parts.join(" "))
         })
     });
@@ -531,9 +610,17 @@ fn shared_contact_from_wire(contact: wire::SharedContact) -> SharedContact {
         phones: contact
             .phones
             .into_iter()
-            .map(|phone| SharedPhone { number: phone.phone, wa_id: phone.wa_id, label: phone.label })
+            .map(|phone| SharedPhone {
+                number: phone.phone,
+                wa_id: phone.wa_id,
+                label: phone.label,
+            })
             .collect(),
-        emails: contact.emails.into_iter().filter_map(|email| email.email).collect(),
+        emails: contact
+            .emails
+            .into_iter()
+            .filter_map(|email| email.email)
+            .collect(),
     }
 }
 

@@ -19,8 +19,8 @@ mod status;
 mod wire;
 
 pub use message::{
-    InboundMessage, Media, MessageContext, MessageKind, OrderItem, ReferredProduct, Referral, SharedContact,
-    SharedPhone,
+    InboundMessage, Media, MessageContext, MessageKind, OrderItem, Referral, ReferredProduct,
+    SharedContact, SharedPhone,
 };
 pub use status::{DeliveryStatus, Pricing, StatusUpdate};
 
@@ -96,13 +96,16 @@ pub enum WebhookParseError {
 
 /// Reads a webhook POST body (the same raw bytes whose signature was checked).
 pub fn parse_webhook(body: &[u8]) -> Result<WebhookBatch, WebhookParseError> {
-    let envelope: wire::Envelope = serde_json::from_slice(body).map_err(|error| WebhookParseError::Json {
-        line: error.line(),
-        column: error.column(),
-        detail: error.to_string(),
-    })?;
+    let envelope: wire::Envelope =
+        serde_json::from_slice(body).map_err(|error| WebhookParseError::Json {
+            line: error.line(),
+            column: error.column(),
+            detail: error.to_string(),
+        })?;
     if envelope.object.as_deref() != Some(WHATSAPP_OBJECT) {
-        return Err(WebhookParseError::NotWhatsApp { object: envelope.object });
+        return Err(WebhookParseError::NotWhatsApp {
+            object: envelope.object,
+        });
     }
 
     let mut batch = WebhookBatch::default();
@@ -119,7 +122,8 @@ pub fn parse_webhook(body: &[u8]) -> Result<WebhookBatch, WebhookParseError> {
                 change: change_index,
                 detail,
             };
-            let value: wire::MessagesValue = serde_json::from_value(change.value).map_err(|error| invalid(error.to_string()))?;
+            let value: wire::MessagesValue =
+                serde_json::from_value(change.value).map_err(|error| invalid(error.to_string()))?;
             read_messages_change(value, &mut batch).map_err(invalid)?;
         }
     }
@@ -127,7 +131,10 @@ pub fn parse_webhook(body: &[u8]) -> Result<WebhookBatch, WebhookParseError> {
 }
 
 /// Adds one `messages` change to the batch.
-fn read_messages_change(value: wire::MessagesValue, batch: &mut WebhookBatch) -> Result<(), String> {
+fn read_messages_change(
+    value: wire::MessagesValue,
+    batch: &mut WebhookBatch,
+) -> Result<(), String> {
     let errors: Vec<ApiError> = value.errors.into_iter().map(ApiError::from).collect();
     if !value.messages.is_empty() || !value.statuses.is_empty() {
         let metadata = value.metadata.as_ref();
@@ -136,7 +143,8 @@ fn read_messages_change(value: wire::MessagesValue, batch: &mut WebhookBatch) ->
         let phone_number_id = metadata
             .and_then(|metadata| metadata.phone_number_id.clone())
             .ok_or_else(|| "metadata.phone_number_id is missing".to_owned())?;
-        let display_phone_number = metadata.and_then(|metadata| metadata.display_phone_number.clone());
+        let display_phone_number =
+            metadata.and_then(|metadata| metadata.display_phone_number.clone());
         // Meta sends one contact per message, but matching on ids (rather than on position)
         // keeps a batch of several senders from mixing their profiles up.
         let only_contact = match value.contacts.as_slice() {
@@ -146,7 +154,8 @@ fn read_messages_change(value: wire::MessagesValue, batch: &mut WebhookBatch) ->
         for wire_message in value.messages {
             let contact = find_sender(&value.contacts, &wire_message).or_else(|| {
                 only_contact.filter(|contact| {
-                    !differ(&contact.wa_id, &wire_message.from) && !differ(&contact.user_id, &wire_message.from_user_id)
+                    !differ(&contact.wa_id, &wire_message.from)
+                        && !differ(&contact.user_id, &wire_message.from_user_id)
                 })
             });
             batch.messages.push(message::from_wire(
@@ -164,7 +173,9 @@ fn read_messages_change(value: wire::MessagesValue, batch: &mut WebhookBatch) ->
                         && !differ(&contact.user_id, &wire_status.recipient_user_id)
                 })
             });
-            batch.statuses.push(status::from_wire(wire_status, contact, &phone_number_id));
+            batch
+                .statuses
+                .push(status::from_wire(wire_status, contact, &phone_number_id));
         }
     }
     batch.errors.extend(errors);
@@ -172,16 +183,23 @@ fn read_messages_change(value: wire::MessagesValue, batch: &mut WebhookBatch) ->
 }
 
 /// The contact entry describing a message's sender, matched on phone number or user id.
-fn find_sender<'a>(contacts: &'a [wire::Contact], message: &wire::Message) -> Option<&'a wire::Contact> {
+fn find_sender<'a>(
+    contacts: &'a [wire::Contact],
+    message: &wire::Message,
+) -> Option<&'a wire::Contact> {
     contacts.iter().find(|contact| {
         same(&contact.wa_id, &message.from) || same(&contact.user_id, &message.from_user_id)
     })
 }
 
 /// The contact entry describing a status's recipient.
-fn find_recipient<'a>(contacts: &'a [wire::Contact], status: &wire::Status) -> Option<&'a wire::Contact> {
+fn find_recipient<'a>(
+    contacts: &'a [wire::Contact],
+    status: &wire::Status,
+) -> Option<&'a wire::Contact> {
     contacts.iter().find(|contact| {
-        same(&contact.wa_id, &status.recipient_id) || same(&contact.user_id, &status.recipient_user_id)
+        same(&contact.wa_id, &status.recipient_id)
+            || same(&contact.user_id, &status.recipient_user_id)
     })
 }
 

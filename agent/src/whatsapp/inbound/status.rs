@@ -120,7 +120,11 @@ impl DeliveryStatus {
 }
 
 /// Builds a [`StatusUpdate`] from Meta's status and the contact entry describing its recipient.
-pub(super) fn from_wire(status: wire::Status, contact: Option<&wire::Contact>, phone_number_id: &str) -> StatusUpdate {
+pub(super) fn from_wire(
+    status: wire::Status,
+    contact: Option<&wire::Contact>,
+    phone_number_id: &str,
+) -> StatusUpdate {
     StatusUpdate {
         wamid: status.id,
         status: DeliveryStatus::parse(&status.status),

@@ -4,8 +4,8 @@
 //! unknown fields are ignored: Meta adds fields often (the 2026 business-scoped user ids did) and
 //! an unknown field must never cost a customer's message.
 
-use serde::de::{self, Deserializer, Visitor};
 use serde::Deserialize;
+use serde::de::{self, Deserializer, Visitor};
 use std::fmt;
 
 /// The POST body: `{"object": "whatsapp_business_account", "entry": [...]}`.
@@ -359,7 +359,10 @@ fn integer<'de, D: Deserializer<'de>>(deserializer: D) -> Result<i64, D::Error> 
         }
 
         fn visit_str<E: de::Error>(self, value: &str) -> Result<i64, E> {
-            value.trim().parse().map_err(|_| E::invalid_value(de::Unexpected::Str(value), &self))
+            value
+                .trim()
+                .parse()
+                .map_err(|_| E::invalid_value(de::Unexpected::Str(value), &self))
         }
     }
 
@@ -391,7 +394,10 @@ fn decimal<'de, D: Deserializer<'de>>(deserializer: D) -> Result<f64, D::Error> 
         }
 
         fn visit_str<E: de::Error>(self, value: &str) -> Result<f64, E> {
-            value.trim().parse().map_err(|_| E::invalid_value(de::Unexpected::Str(value), &self))
+            value
+                .trim()
+                .parse()
+                .map_err(|_| E::invalid_value(de::Unexpected::Str(value), &self))
         }
     }
 
