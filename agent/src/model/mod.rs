@@ -236,4 +236,11 @@ pub trait ChatModel: Send + Sync {
 
     /// Produces the next assistant message for `request`.
     async fn complete(&self, request: &ChatRequest) -> Result<ChatResponse, ModelError>;
+
+    /// Whether it reads the system prompt, retrieved context and token-budgeted history (an
+    /// LLM does); a model that decides from the hints and tools alone says no, and the loop
+    /// skips building them.
+    fn reads_prompts(&self) -> bool {
+        true
+    }
 }

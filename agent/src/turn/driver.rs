@@ -94,15 +94,22 @@ impl Agent {
         }
 
         // The loop.
-        let mut messages = vec![ChatMessage::system(self.system_prompt(Some(&language))?)];
-        let context = self.context_block(&inbound.text).await?;
-        if let Some((block, _)) = &context {
-            messages.push(ChatMessage::system(block.clone()));
+        let mut messages = Vec::new();
+        let mut context = None;
+        if parts.model.reads_prompts() {
+            messages.push(ChatMessage::system(self.system_prompt(Some(&language))?));
+            context = self.context_block(&inbound.text).await?;
+            if let Some((block, _)) = &context {
+                messages.push(ChatMessage::system(block.clone()));
+            }
+            messages.extend(trim_to_budget(
+                to_chat_messages(&stored),
+                self.config.history_token_budget,
+            ));
+        } else {
+            // The offline model reads the earlier messages, never the prompt: skip building it.
+            messages.extend(to_chat_messages(&stored));
         }
-        messages.extend(trim_to_budget(
-            to_chat_messages(&stored),
-            self.config.history_token_budget,
-        ));
         messages.push(ChatMessage::user(inbound.text.clone()));
         let hints = TurnHints {
             language: Some(language.clone()),

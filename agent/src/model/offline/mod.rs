@@ -201,6 +201,11 @@ impl ChatModel for OfflineModel {
         "offline"
     }
 
+    fn reads_prompts(&self) -> bool {
+        // It reads the hints, the tool results and the earlier messages, never the prompt.
+        false
+    }
+
     async fn complete(&self, request: &ChatRequest) -> Result<ChatResponse, ModelError> {
         let turn = self.read(request);
         let decision = match turn.ran.last() {
