@@ -1,7 +1,7 @@
 //! The outbound side of the WhatsApp Cloud API: the exact JSON of each message kind,
 //! WhatsApp's limits, text splitting, and the client against a fake Cloud API over real
 //! HTTP (retries, permanent errors, Retry-After, mark-as-read, media, throughput).
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 #[path = "support_cloud_api/mod.rs"]
 mod fake_cloud_api;
