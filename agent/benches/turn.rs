@@ -62,6 +62,7 @@ async fn runtime(model: Option<Arc<dyn ChatModel>>, dir: &std::path::Path) -> Ru
         model,
         clock: Clock::fixed("2026-03-02T10:00:00+01:00".parse().unwrap()),
         config: AgentConfig::default(),
+        intent_classifier: Default::default(),
     })
     .await
     .unwrap()

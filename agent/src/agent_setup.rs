@@ -1,14 +1,14 @@
 //! Opens the agent the settings describe: the business's knowledge (ingesting it on the first
 //! run), the understanding embedder (the local model with its persistent cache, or the
-//! lexical fallback), the chat model (offline unless an endpoint model is configured), and
-//! the store in the data directory.
+//! lexical fallback), the chat model (offline unless an endpoint model is configured), who
+//! labels intents, and the store in the data directory.
 
 use crate::knowledge_setup::{self, Purpose};
 use crate::settings::Settings;
 use anyhow::{Context, Result};
 use charla_agent::model::ChatModel;
 use charla_agent::model::openai::{OpenAiChatConfig, OpenAiChatModel};
-use charla_agent::runtime::{self, KNOWLEDGE_DIR, Runtime, RuntimeOptions};
+use charla_agent::runtime::{self, IntentClassifierKind, KNOWLEDGE_DIR, Runtime, RuntimeOptions};
 use charla_agent::turn::AgentConfig;
 use charla_knowledge::Embedder;
 use charla_knowledge::embed::CachedEmbedder;
@@ -19,6 +19,14 @@ use std::sync::Arc;
 
 /// Opens the agent.
 pub async fn open(settings: &Settings) -> Result<Runtime> {
+    // Checked before the first run's ingestion, which can take minutes.
+    if settings.intent_classifier == IntentClassifierKind::Llm && settings.chat.model.is_none() {
+        anyhow::bail!(
+            "the LLM intent classifier (CHARLA_INTENT_CLASSIFIER=llm or [understanding] \
+             intent_classifier = \"llm\") needs a chat model, and none is configured: set \
+             CHARLA_CHAT_MODEL (or [chat] model in charla.toml), or use the embedding classifier"
+        );
+    }
     let first_run =
         settings.qdrant.is_none() && EdgeIndex::stored_layout(&settings.index_dir())?.is_none();
     let knowledge_dir = settings
@@ -67,6 +75,7 @@ pub async fn open(settings: &Settings) -> Result<Runtime> {
         search_embedder: knowledge.embedder,
         understanding_embedder,
         model,
+        intent_classifier: settings.intent_classifier,
         clock: settings.fixed_now.map_or_else(Clock::system, Clock::fixed),
         config,
     })

@@ -11,8 +11,8 @@ use crate::model::ChatModel;
 use crate::model::offline::OfflineModel;
 use crate::turn::{Agent, AgentConfig, AgentParts};
 use crate::understanding::{
-    IntentClassifier, IntentSet, LexicalEmbedder, SentimentAnalyzer, Understander,
-    UnderstandingError,
+    IntentClassifier, IntentSet, LexicalEmbedder, LlmIntentClassifier, SentimentAnalyzer,
+    Understander, UnderstandingError,
 };
 use charla_knowledge::search::Searcher;
 use charla_knowledge::{Embedder, VectorIndex};
@@ -48,10 +48,25 @@ pub struct RuntimeOptions {
     pub understanding_embedder: Option<Arc<dyn Embedder>>,
     /// The chat model (`None`: the offline model).
     pub model: Option<Arc<dyn ChatModel>>,
+    /// Who labels intents. [`IntentClassifierKind::Llm`] needs `model`; without one the
+    /// embedding classifier is used (with a warning).
+    pub intent_classifier: IntentClassifierKind,
     /// Where "now" comes from.
     pub clock: Clock,
     /// The loop's settings.
     pub config: AgentConfig,
+}
+
+/// Who labels each message's intent.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum IntentClassifierKind {
+    /// The embedding classifier: local, about a millisecond, no cost per message.
+    #[default]
+    Embedding,
+    /// The chat model, asked once per message, with the embedding classifier as its fallback
+    /// and runner-up ([`LlmIntentClassifier`]).
+    Llm,
 }
 
 /// An assembled agent with the parts other doors (MCP, operators) share with it.
@@ -107,7 +122,25 @@ pub async fn build(options: RuntimeOptions) -> Result<Runtime, RuntimeError> {
             None => Prompts::embedded(),
         },
     );
-    let understander = Arc::new(understander(business_dir, options.understanding_embedder).await?);
+    let intents = intent_set(business_dir)?;
+    let mut understander = understander(&intents, options.understanding_embedder).await?;
+    match (options.intent_classifier, &options.model) {
+        (IntentClassifierKind::Llm, Some(model)) => {
+            let embedding_classifier = Arc::clone(understander.intent_model());
+            let classifier = LlmIntentClassifier::new(
+                Arc::clone(model),
+                &intents,
+                &prompts,
+                Some(embedding_classifier),
+            )?;
+            understander = understander.with_intent_model(Arc::new(classifier));
+        }
+        (IntentClassifierKind::Llm, None) => tracing::warn!(
+            "the LLM intent classifier needs a chat model; using the embedding classifier"
+        ),
+        (IntentClassifierKind::Embedding, _) => {}
+    }
+    let understander = Arc::new(understander);
 
     let store = Store::open(&options.data_dir).await?;
     let conversations = ConversationStore::open(&store).await?;
@@ -147,25 +180,32 @@ pub async fn build(options: RuntimeOptions) -> Result<Runtime, RuntimeError> {
     })
 }
 
-/// The understander for a business: its intents (or the built-in set) on `embedder`, with
-/// sentiment from the lexicon alone when the embedder is lexical (its vectors carry no
-/// feeling).
-pub async fn understander(
-    business_dir: Option<&Path>,
-    embedder: Option<Arc<dyn Embedder>>,
-) -> Result<Understander, UnderstandingError> {
-    let intents = match business_dir
+/// A business's intents: its `intents.toml`, or the built-in set.
+///
+/// Errors: [`UnderstandingError::IntentFile`] for a file that cannot be read or is invalid.
+pub fn intent_set(business_dir: Option<&Path>) -> Result<IntentSet, UnderstandingError> {
+    match business_dir
         .map(|d| d.join(INTENTS_FILE))
         .filter(|f| f.is_file())
     {
-        Some(file) => IntentSet::load(file)?,
-        None => IntentSet::builtin()?,
-    };
+        Some(file) => IntentSet::load(file),
+        None => IntentSet::builtin(),
+    }
+}
+
+/// The understander for `intents` with the embedding classifier on `embedder`, with sentiment
+/// from the lexicon alone when the embedder is lexical (its vectors carry no feeling).
+///
+/// Errors: [`UnderstandingError::Embed`] when the examples or seeds cannot be embedded.
+pub async fn understander(
+    intents: &IntentSet,
+    embedder: Option<Arc<dyn Embedder>>,
+) -> Result<Understander, UnderstandingError> {
     match embedder {
-        Some(embedder) => Understander::with_embedder(embedder, Some(&intents)).await,
+        Some(embedder) => Understander::with_embedder(embedder, Some(intents)).await,
         None => {
             let embedder: Arc<dyn Embedder> = Arc::new(LexicalEmbedder);
-            let classifier = IntentClassifier::new(embedder.clone(), &intents)
+            let classifier = IntentClassifier::new(embedder.clone(), intents)
                 .await?
                 .with_out_of_scope_threshold(LEXICAL_OUT_OF_SCOPE_THRESHOLD);
             Ok(Understander::new(

@@ -2,6 +2,7 @@
 //! command line. Libraries never read the environment; they get typed config from here.
 
 use anyhow::{Context, Result};
+use charla_agent::runtime::IntentClassifierKind;
 use serde::Deserialize;
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -83,6 +84,15 @@ struct FileSettings {
     business_dir: Option<PathBuf>,
     #[serde(default)]
     chat: ChatFile,
+    #[serde(default)]
+    understanding: UnderstandingFile,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct UnderstandingFile {
+    /// `embedding` or `llm`.
+    intent_classifier: Option<IntentClassifierKind>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -144,6 +154,9 @@ pub struct Settings {
     pub business_dir: Option<PathBuf>,
     /// The chat model.
     pub chat: ChatSettings,
+    /// Who labels intents: the embedding classifier (default) or the chat model
+    /// (`CHARLA_INTENT_CLASSIFIER=llm`, or `[understanding] intent_classifier = "llm"`).
+    pub intent_classifier: IntentClassifierKind,
     /// A fixed "now" (RFC 3339, from `CHARLA_FIXED_NOW`) for demos, tests and scenario runs;
     /// `None`: the system clock.
     pub fixed_now: Option<jiff::Timestamp>,
@@ -243,6 +256,10 @@ impl Settings {
             base_url: std::env::var("OPENAI_BASE_URL").ok().or(file.chat.base_url),
             api_key: std::env::var("OPENAI_API_KEY").ok().map(Secret),
         };
+        let intent_classifier = match std::env::var("CHARLA_INTENT_CLASSIFIER") {
+            Ok(value) if !value.trim().is_empty() => intent_classifier_kind(&value)?,
+            _ => file.understanding.intent_classifier.unwrap_or_default(),
+        };
         let fixed_now = match std::env::var("CHARLA_FIXED_NOW") {
             Ok(value) if !value.trim().is_empty() => Some(
                 value
@@ -259,6 +276,7 @@ impl Settings {
             embedding,
             business_dir,
             chat,
+            intent_classifier,
             fixed_now,
         })
     }
@@ -279,6 +297,14 @@ fn read_file_settings(explicit: Option<&Path>) -> Result<FileSettings> {
         .with_context(|| format!("cannot read config file {}", path.display()))?;
     // toml's error names the line and column and the offending key.
     toml::from_str(&text).with_context(|| format!("invalid config file {}", path.display()))
+}
+
+fn intent_classifier_kind(value: &str) -> Result<IntentClassifierKind> {
+    match value.trim().to_ascii_lowercase().as_str() {
+        "embedding" => Ok(IntentClassifierKind::Embedding),
+        "llm" => Ok(IntentClassifierKind::Llm),
+        _ => anyhow::bail!("CHARLA_INTENT_CLASSIFIER={value:?}: use `embedding` or `llm`"),
+    }
 }
 
 fn env_parse<T: std::str::FromStr>(name: &str) -> Result<Option<T>>

@@ -1,5 +1,5 @@
 //! The typed inputs of the prompts the model and the operators read: the system prompt, the
-//! retrieved-context block and the handoff summary.
+//! retrieved-context block, the handoff summary and the intent classifier's prompt.
 
 use serde::{Deserialize, Serialize};
 
@@ -160,4 +160,30 @@ pub struct BotAttempt {
     pub action: String,
     /// What came of it, such as "3 passages, none about damaged items".
     pub outcome: String,
+}
+
+/// What the intent classifier's prompt (`intent_classifier.jinja`) offers the model to choose
+/// from.
+///
+/// Everything here comes from the business's intents file, so the prompt treats it as
+/// configuration; the customer's message is never part of it (it goes to the model as the
+/// user message, as data).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IntentClassifierInput {
+    /// The intents, in the order the file lists them.
+    pub intents: Vec<IntentChoice>,
+    /// The label for a message no intent fits, such as `out_of_scope`.
+    pub out_of_scope: String,
+}
+
+/// One intent the classifier may choose.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IntentChoice {
+    /// The label the model answers with, such as `order_status`.
+    pub name: String,
+    /// What the intent means (may be empty).
+    pub description: String,
+    /// A few example messages, in any language; a handful is enough for a model and keeps
+    /// the prompt short.
+    pub examples: Vec<String>,
 }

@@ -10,6 +10,7 @@
 //! | `system.jinja` | [`SystemPromptInput`] | [`Prompts::render_system_prompt`] |
 //! | `context.jinja` | slice of [`ContextPassage`] | [`Prompts::render_context`] |
 //! | `handoff_summary.jinja` | [`HandoffSummaryInput`] | [`Prompts::render_handoff_summary`] |
+//! | `intent_classifier.jinja` | [`IntentClassifierInput`] | [`Prompts::render_intent_classifier`] |
 //! | `replies/<lang>/<kind>.jinja` | [`Reply`] | [`Prompts::render_reply`] |
 //!
 //! Prices and dates are passed raw ([`Price`], ISO `YYYY-MM-DD`) and formatted by the
@@ -19,7 +20,8 @@
 //!
 //! Modules:
 //! - `prompts`: [`Prompts`], loading overrides and rendering;
-//! - `inputs`: the inputs of the system prompt, context block and handoff summary;
+//! - `inputs`: the inputs of the system prompt, context block, handoff summary and intent
+//!   classifier;
 //! - `reply`: the offline model's [`Reply`] kinds and their payloads;
 //! - `language`: [`Language`], the languages with built-in replies;
 //! - `format`: price and date formatting and the template filters;
@@ -36,7 +38,8 @@ pub use error::PromptError;
 pub use format::Price;
 pub use inputs::{
     BotAttempt, BusinessProfile, ContextPassage, HandoffCustomer, HandoffReason,
-    HandoffSummaryInput, Polarity, SystemPromptInput, ToolNames, TurnSignals,
+    HandoffSummaryInput, IntentChoice, IntentClassifierInput, Polarity, SystemPromptInput,
+    ToolNames, TurnSignals,
 };
 pub use language::Language;
 pub use prompts::{Prompts, embedded_templates};

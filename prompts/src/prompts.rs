@@ -3,7 +3,9 @@
 
 use crate::error::PromptError;
 use crate::format::register_filters;
-use crate::inputs::{ContextPassage, HandoffSummaryInput, SystemPromptInput};
+use crate::inputs::{
+    ContextPassage, HandoffSummaryInput, IntentClassifierInput, SystemPromptInput,
+};
 use crate::language::Language;
 use crate::reply::{EMBEDDED_REPLIES, Reply, reply_template_name};
 use minijinja::syntax::SyntaxConfig;
@@ -17,6 +19,7 @@ use std::sync::Arc;
 const SYSTEM: &str = "system.jinja";
 const CONTEXT: &str = "context.jinja";
 const HANDOFF_SUMMARY: &str = "handoff_summary.jinja";
+const INTENT_CLASSIFIER: &str = "intent_classifier.jinja";
 
 const EMBEDDED_PROMPTS: &[(&str, &str)] = &[
     (SYSTEM, include_str!("../templates/system.jinja")),
@@ -24,6 +27,10 @@ const EMBEDDED_PROMPTS: &[(&str, &str)] = &[
     (
         HANDOFF_SUMMARY,
         include_str!("../templates/handoff_summary.jinja"),
+    ),
+    (
+        INTENT_CLASSIFIER,
+        include_str!("../templates/intent_classifier.jinja"),
     ),
 ];
 
@@ -136,6 +143,16 @@ impl Prompts {
         input: &HandoffSummaryInput,
     ) -> Result<String, PromptError> {
         self.render(HANDOFF_SUMMARY, Value::from(Serde(input)))
+    }
+
+    /// The system prompt of the LLM intent classifier: the intents to choose from and the
+    /// rule to answer by calling `classify_intent` once. The customer's message is not part
+    /// of it; it goes to the model as the user message.
+    pub fn render_intent_classifier(
+        &self,
+        input: &IntentClassifierInput,
+    ) -> Result<String, PromptError> {
+        self.render(INTENT_CLASSIFIER, Value::from(Serde(input)))
     }
 
     /// The offline model's reply in `language` (an ISO 639-1 code; a region such as `es-ES`

@@ -4,6 +4,8 @@
 //!   fallback.
 //! - [`intent`]: intents from an editable TOML file, the embedding [`IntentClassifier`] and the
 //!   [`IntentModel`] seam.
+//! - [`llm_intent`]: the [`LlmIntentClassifier`], which asks a chat model for the intent and
+//!   falls back to the embedding classifier.
 //! - [`lexical`]: the embedder intents fall back to without a model.
 //! - [`sentiment`]: polarity, label and intensity from a lexicon with rules and, optionally,
 //!   embedding prototypes.
@@ -14,6 +16,7 @@
 pub mod intent;
 pub mod language;
 pub mod lexical;
+pub mod llm_intent;
 pub mod sentiment;
 
 use std::sync::Arc;
@@ -28,6 +31,7 @@ pub use intent::{
 };
 pub use language::{Language, LanguageSource, detect_language};
 pub use lexical::LexicalEmbedder;
+pub use llm_intent::LlmIntentClassifier;
 pub use sentiment::{
     Sentiment, SentimentAnalyzer, SentimentConfig, SentimentLabel, SentimentMethod,
 };

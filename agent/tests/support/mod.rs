@@ -72,6 +72,7 @@ pub async fn agent_full(
         model,
         clock,
         config,
+        intent_classifier: Default::default(),
     })
     .await
     .unwrap();

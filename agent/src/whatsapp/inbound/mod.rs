@@ -6,6 +6,7 @@
 //!
 //! - `wire`: Meta's JSON as it arrives (private).
 //! - `message`: [`InboundMessage`] and [`MessageKind`], one variant per message type Meta sends.
+//! - `convert`: Meta's message JSON into [`InboundMessage`] (private).
 //! - `status`: [`StatusUpdate`] and [`DeliveryStatus`], with the forward-only ordering rule.
 //!
 //! Parsing is tolerant where Meta varies and strict where a message could otherwise be lost:
@@ -14,6 +15,7 @@
 //! that is not a WhatsApp Business Account webhook, or a `messages` change of the wrong shape
 //! is an error, so the server answers 400 rather than acknowledging what it could not read.
 
+mod convert;
 mod message;
 mod status;
 mod wire;
@@ -158,7 +160,7 @@ fn read_messages_change(
                         && !differ(&contact.user_id, &wire_message.from_user_id)
                 })
             });
-            batch.messages.push(message::from_wire(
+            batch.messages.push(convert::from_wire(
                 wire_message,
                 contact,
                 &phone_number_id,
