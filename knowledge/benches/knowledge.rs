@@ -195,7 +195,7 @@ async fn build_index(dir: &std::path::Path, chunks: usize) -> Arc<EdgeIndex> {
         let mut fields = serde_json::Map::new();
         fields.insert("category".into(), category.into());
         fields.insert("price".into(), ((5 + rng.next() % 2000) as f64).into());
-        fields.insert("in_stock".into(), (rng.next() % 4 != 0).into());
+        fields.insert("in_stock".into(), (!rng.next().is_multiple_of(4)).into());
         let chunk = Chunk {
             id: ChunkId::derive("bench.csv", &i.to_string(), 0),
             kind: Kind::Catalog,

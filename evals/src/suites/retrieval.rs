@@ -178,10 +178,15 @@ async fn score_mode(
         let results = searcher.search(&request).await?;
         let mut ranked: Vec<String> = Vec::new();
         for hit in &results.hits {
-            if let Some(id) = hit.chunk.fields.get("id").and_then(|v| v.as_str()) {
-                if !ranked.iter().any(|r| r == id) {
-                    ranked.push(id.to_string());
-                }
+            // A hit without its StackFAQ id would silently count as irrelevant.
+            let id = hit
+                .chunk
+                .fields
+                .get("id")
+                .and_then(|v| v.as_str())
+                .with_context(|| format!("hit `{}` has no `id` field", hit.chunk.title))?;
+            if !ranked.iter().any(|r| r == id) {
+                ranked.push(id.to_string());
             }
         }
         let relevant = qrels.get(&query.id).cloned().unwrap_or_default();
