@@ -1,7 +1,13 @@
 //! `cargo bench -p charla-agent --bench webhook_load`: `charla serve` under load from `wrk`
 //! (Debian's package) on loopback, with durability on: every delivery is signed, verified and
-//! committed to SQLite before its 200, and each one is a new customer message that the
-//! offline agent answers through the outbox to a fake Cloud API.
+//! committed to SQLite before its 200, and every customer message is answered by the offline
+//! agent through the outbox to a fake Cloud API.
+//!
+//! The mix of deliveries (`CHARLA_LOAD_MIX`):
+//! - `realistic` (default): what a WhatsApp number receives, where every reply the business
+//!   sends comes back as three status deliveries (sent, delivered, read): one customer
+//!   message in four deliveries.
+//! - `messages`: every delivery a new customer message, each answered by its own turn.
 //!
 //! `wrk` paces itself with the Lua script's `delay()` to a target rate (default 1,000
 //! deliveries/s: `CHARLA_LOAD_RATE`, `CHARLA_LOAD_SECONDS`). Reported: the webhook's ack
@@ -77,20 +83,39 @@ fn main() {
     let api = rt.block_on(fake_cloud_api::FakeCloudApi::start());
     let dir = tempfile::tempdir().unwrap();
 
-    // Signed deliveries: each a new message of one of 5,000 customers.
+    let realistic = match std::env::var("CHARLA_LOAD_MIX").as_deref() {
+        Ok("messages") => false,
+        Ok("realistic") | Err(_) => true,
+        Ok(other) => panic!("CHARLA_LOAD_MIX={other:?}: use realistic or messages"),
+    };
+    let is_message = |i: usize| !realistic || i % 4 == 0;
+
+    // Signed deliveries: new messages of 5,000 customers, and (realistic) statuses of replies.
     let bodies_file = dir.path().join("bodies.tsv");
     let mut out = std::io::BufWriter::new(std::fs::File::create(&bodies_file).unwrap());
     for i in 0..deliveries {
-        let from = format!("34699{:06}", i % 5000);
-        let body = serde_json::to_string(&json!({
-            "object": "whatsapp_business_account",
-            "entry": [{ "id": "1", "changes": [{ "field": "messages", "value": {
+        let from = format!("34699{:06}", (i / 4) % 5000);
+        let value = if is_message(i) {
+            json!({
                 "messaging_product": "whatsapp",
                 "metadata": { "display_phone_number": "15550783881", "phone_number_id": "106540352242922" },
                 "contacts": [{ "profile": { "name": "Cliente" }, "wa_id": from }],
                 "messages": [{ "from": from, "id": format!("wamid.load.{i}"), "timestamp": "1772442000", "type": "text",
                                "text": { "body": "¿Cuánto cuesta el envío a Canarias?" } }]
-            }}]}]
+            })
+        } else {
+            let status = ["sent", "delivered", "read"][i % 4 - 1];
+            json!({
+                "messaging_product": "whatsapp",
+                "metadata": { "display_phone_number": "15550783881", "phone_number_id": "106540352242922" },
+                "statuses": [{ "id": format!("wamid.reply.{}", i / 4), "status": status, "timestamp": "1772442001",
+                               "recipient_id": from,
+                               "pricing": { "billable": false, "pricing_model": "PMP", "category": "service", "type": "free_customer_service" } }]
+            })
+        };
+        let body = serde_json::to_string(&json!({
+            "object": "whatsapp_business_account",
+            "entry": [{ "id": "1", "changes": [{ "field": "messages", "value": value }] }]
         }))
         .unwrap();
         writeln!(
@@ -185,10 +210,12 @@ fn main() {
         .and_then(|n| n.parse::<usize>().ok())
         .unwrap_or(0);
 
-    // Every acknowledged delivery is one new message: wait for its answer.
+    // wrk's threads take deliveries in turn from the start of the file, so the acknowledged
+    // ones are (very nearly) the first `acknowledged`: wait for their messages' answers.
+    let expected = (0..acknowledged).filter(|&i| is_message(i)).count();
     let drain_started = Instant::now();
     let mut last = (replies(), Instant::now());
-    while replies() < acknowledged && drain_started.elapsed() < Duration::from_secs(300) {
+    while replies() < expected && drain_started.elapsed() < Duration::from_secs(300) {
         std::thread::sleep(Duration::from_millis(200));
         let now = replies();
         if now != last.0 {
@@ -203,7 +230,12 @@ fn main() {
 
     println!("{report}");
     println!(
-        "target rate            {rate} deliveries/s for {seconds} s ({CONNECTIONS} connections, {THREADS} wrk threads)"
+        "target rate            {rate} deliveries/s for {seconds} s ({CONNECTIONS} connections, {THREADS} wrk threads), {} mix",
+        if realistic {
+            "realistic (1 message : 3 statuses)"
+        } else {
+            "messages-only"
+        }
     );
     println!(
         "acknowledged           {acknowledged} ({:.0}/s)",
@@ -214,7 +246,7 @@ fn main() {
         answered_during as f64 / load_time.as_secs_f64()
     );
     println!(
-        "answered in all        {} after {:.1} s more",
+        "answered in all        {} of {expected} messages, after {:.1} s more",
         replies(),
         drained.as_secs_f64()
     );

@@ -18,13 +18,13 @@ async fn the_database_is_one_wal_file_in_the_data_directory() {
     let store = Store::open(&data).await.unwrap();
     assert!(data.join("charla.db").is_file());
     let mode: String = sqlx::query("PRAGMA journal_mode")
-        .fetch_one(store.pool())
+        .fetch_one(store.readers())
         .await
         .unwrap()
         .get(0);
     assert_eq!(mode, "wal");
     let fk: i64 = sqlx::query("PRAGMA foreign_keys")
-        .fetch_one(store.pool())
+        .fetch_one(store.readers())
         .await
         .unwrap()
         .get(0);
@@ -71,12 +71,12 @@ async fn another_crates_migrations_share_the_file() {
         false,
     )]);
     agent.set_ignore_missing(true);
-    agent.run(store.pool()).await.unwrap();
+    agent.run(store.writer()).await.unwrap();
     store.close().await;
     // This crate's migrator must not trip over version 200 when the store opens again.
     let reopened = Store::open(dir.path()).await.unwrap();
     let versions: Vec<i64> = sqlx::query("SELECT version FROM _sqlx_migrations ORDER BY version")
-        .fetch_all(reopened.pool())
+        .fetch_all(reopened.readers())
         .await
         .unwrap()
         .iter()

@@ -72,7 +72,7 @@ pub async fn run(settings: &Settings, args: ServeArgs) -> Result<ExitCode> {
         })?;
     }
     let client = CloudApiClient::new(cloud).context("WhatsApp Cloud API client")?;
-    let store = ChannelStore::new(runtime.store.pool().clone());
+    let store = ChannelStore::new(&runtime.store);
     let config = ChannelConfig {
         debounce: Duration::from_millis(args.debounce_ms),
         ..ChannelConfig::default()

@@ -35,7 +35,7 @@ impl ConversationStore {
         now: Timestamp,
     ) -> Result<Conversation, ConversationError> {
         let number = number_or_not_found(id)?;
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let mut tx = self.writer.begin_with("BEGIN IMMEDIATE").await?;
         let conversation = read(&mut tx, number, id).await?;
         match claim_holder(&conversation) {
             Holder::Bot => return Err(ConversationError::NotHandedOff(conversation.id)),
@@ -83,7 +83,7 @@ impl ConversationStore {
         now: Timestamp,
     ) -> Result<Conversation, ConversationError> {
         let number = number_or_not_found(id)?;
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let mut tx = self.writer.begin_with("BEGIN IMMEDIATE").await?;
         let conversation = read(&mut tx, number, id).await?;
         ensure_claimed_by(&conversation, operator)?;
         sqlx::query(
@@ -290,7 +290,7 @@ impl ConversationStore {
         now: Timestamp,
     ) -> Result<Conversation, ConversationError> {
         let number = number_or_not_found(id)?;
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let mut tx = self.writer.begin_with("BEGIN IMMEDIATE").await?;
         let conversation = read(&mut tx, number, id).await?;
         match (claim_holder(&conversation), actor) {
             (Holder::Bot, _) => return Err(ConversationError::NotHandedOff(conversation.id)),

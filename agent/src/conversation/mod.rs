@@ -23,7 +23,8 @@ mod types;
 
 pub use events::{Actor, HandoffEvent, HandoffEventKind, QueuedConversation};
 pub use types::{
-    Claim, Conversation, ConversationStatus, Handoff, MessageRole, NewMessage, StoredMessage,
+    Claim, Conversation, ConversationChanges, ConversationStatus, Handoff, MessageRole, NewMessage,
+    StoredMessage,
 };
 
 use jiff::Timestamp;
@@ -62,11 +63,13 @@ pub enum ConversationError {
     NotClaimed(String),
 }
 
-/// Conversations and messages in the business's SQLite database. Cheap to clone (a
-/// connection pool shared with the [`charla_tools::Store`] it was opened from).
+/// Conversations and messages in the business's SQLite database. Cheap to clone (the
+/// connection pools of the [`charla_tools::Store`] it was opened from: reads on its readers,
+/// writes on its one writer).
 #[derive(Debug, Clone)]
 pub struct ConversationStore {
     pool: SqlitePool,
+    writer: SqlitePool,
 }
 
 impl ConversationStore {
@@ -75,9 +78,12 @@ impl ConversationStore {
     /// Errors: [`ConversationError::Migrate`] when the migrations cannot be applied (or one
     /// already applied was changed).
     pub async fn open(store: &charla_tools::Store) -> Result<Self, ConversationError> {
-        let pool = store.pool().clone();
-        Self::migrator().run(&pool).await?;
-        Ok(Self { pool })
+        let writer = store.writer().clone();
+        Self::migrator().run(&writer).await?;
+        Ok(Self {
+            pool: store.readers().clone(),
+            writer,
+        })
     }
 
     /// This crate's migrations (versions 200 and up). They ignore the tools crate's migrations

@@ -2,7 +2,7 @@
 //! reading messages, and handing conversations to people and back.
 
 use super::events::{Actor, HandoffEventKind};
-use super::types::{Claim, Conversation, Handoff, NewMessage, StoredMessage};
+use super::types::{Claim, Conversation, ConversationChanges, Handoff, NewMessage, StoredMessage};
 use super::{
     ConversationError, ConversationStore, conversation_id, conversation_number, seconds, timestamp,
 };
@@ -32,7 +32,7 @@ impl ConversationStore {
         if let Some(conversation) = self.find(contact_id, channel).await? {
             return Ok(conversation);
         }
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let mut tx = self.writer.begin_with("BEGIN IMMEDIATE").await?;
         // The contact row belongs to the tools crate's schema; conversations reference it so
         // that erasing a contact erases what they said.
         sqlx::query(
@@ -104,17 +104,43 @@ impl ConversationStore {
         messages: &[NewMessage],
         now: Timestamp,
     ) -> Result<Vec<i64>, ConversationError> {
-        if messages.is_empty() {
+        self.append_with(
+            conversation_id,
+            messages,
+            &ConversationChanges::default(),
+            now,
+        )
+        .await
+    }
+
+    /// [`ConversationStore::append`] with `changes` to the conversation in the same
+    /// transaction: a turn's one write. Without messages and changes, nothing happens.
+    ///
+    /// Errors: [`ConversationError::NotFound`] when there is no such conversation.
+    pub async fn append_with(
+        &self,
+        conversation_id: &str,
+        messages: &[NewMessage],
+        changes: &ConversationChanges,
+        now: Timestamp,
+    ) -> Result<Vec<i64>, ConversationError> {
+        if messages.is_empty() && *changes == ConversationChanges::default() {
             return Ok(Vec::new());
         }
         let number = number_or_not_found(conversation_id)?;
         let encoded: Vec<EncodedMessage> = messages.iter().map(encode).collect::<Result<_, _>>()?;
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-        let touched = sqlx::query("UPDATE conversations SET updated_at = ?2 WHERE number = ?1")
-            .bind(number)
-            .bind(seconds(now))
-            .execute(&mut *tx)
-            .await?;
+        let mut tx = self.writer.begin_with("BEGIN IMMEDIATE").await?;
+        let touched = sqlx::query(
+            "UPDATE conversations
+             SET updated_at = ?2, language = COALESCE(?3, language), failures = COALESCE(?4, failures)
+             WHERE number = ?1",
+        )
+        .bind(number)
+        .bind(seconds(now))
+        .bind(&changes.language)
+        .bind(changes.failures.map(i64::from))
+        .execute(&mut *tx)
+        .await?;
         if touched.rows_affected() == 0 {
             return Err(ConversationError::NotFound(conversation_id.to_string()));
         }
@@ -179,7 +205,7 @@ impl ConversationStore {
         let result = sqlx::query("UPDATE conversations SET language = ?2 WHERE number = ?1")
             .bind(number)
             .bind(language)
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await?;
         found(result.rows_affected(), id)
     }
@@ -192,7 +218,7 @@ impl ConversationStore {
         let result = sqlx::query("UPDATE conversations SET failures = ?2 WHERE number = ?1")
             .bind(number)
             .bind(i64::from(failures))
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await?;
         found(result.rows_affected(), id)
     }
@@ -217,7 +243,7 @@ impl ConversationStore {
         } else {
             Actor::Bot
         };
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let mut tx = self.writer.begin_with("BEGIN IMMEDIATE").await?;
         let changed = sqlx::query(
             "UPDATE conversations
              SET status = 'waiting', handoff_reason = ?2, handoff_summary = ?3, handed_off_at = ?4,

@@ -146,6 +146,17 @@ impl FromStr for MessageRole {
     }
 }
 
+/// What a turn changes on its conversation besides adding messages, stored in the same
+/// transaction as the messages ([`crate::conversation::ConversationStore::append_with`]).
+/// `None` keeps what is stored.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ConversationChanges {
+    /// The customer's language (ISO 639-1).
+    pub language: Option<String>,
+    /// The bot's consecutive failed turns.
+    pub failures: Option<u32>,
+}
+
 /// A message to store. The constructors build the combinations the agent loop uses.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NewMessage {

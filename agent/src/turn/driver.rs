@@ -6,7 +6,7 @@ use super::history::{to_chat_messages, trim_to_budget};
 use super::machine::{Finish, Next, ToolOutcome, TurnMachine, parse_arguments};
 use super::{Agent, AgentError, HandoffNotice, Inbound, TurnOutcome, prompting, sources};
 use crate::conversation::{
-    Conversation, ConversationStatus, MessageRole, NewMessage, StoredMessage,
+    Conversation, ConversationChanges, ConversationStatus, MessageRole, NewMessage, StoredMessage,
 };
 use crate::escalation::{AfterTurn, BeforeTurn, Escalation, EscalationReason, policy_polarity};
 use crate::model::{ChatMessage, ChatRequest, ToolCall, ToolSchema, TurnHints};
@@ -47,19 +47,19 @@ impl Agent {
             .understand(&inbound.text, &fallback)
             .await?;
         let language = understanding.language.code.clone();
-        if conversation.language.as_deref() != Some(language.as_str()) {
-            parts
-                .conversations
-                .set_language(&conversation.id, &language)
-                .await?;
-        }
+        // Stored with the turn's messages: one write per turn.
+        let mut changes = ConversationChanges {
+            language: (conversation.language.as_deref() != Some(language.as_str()))
+                .then(|| language.clone()),
+            failures: None,
+        };
         let customer_message = NewMessage::customer(inbound.text.clone(), understanding.clone());
 
         // Waiting for an operator or with one: people answer, the bot stays silent.
         if conversation.status != ConversationStatus::Bot {
             parts
                 .conversations
-                .append(&conversation.id, &[customer_message], now)
+                .append_with(&conversation.id, &[customer_message], &changes, now)
                 .await?;
             return Ok(silent_outcome(&conversation, understanding));
         }
@@ -88,6 +88,7 @@ impl Agent {
                     &stored,
                     understanding,
                     customer_message,
+                    changes,
                     escalation,
                 )
                 .await;
@@ -172,10 +173,7 @@ impl Agent {
             }),
             model_requested_handoff: handoff_call.map(|r| argument(&r.arguments, "reason")),
         });
-        parts
-            .conversations
-            .set_failures(&conversation.id, failures)
-            .await?;
+        changes.failures = (failures != conversation.failures).then_some(failures);
 
         let mut to_store = vec![customer_message];
         to_store.extend(
@@ -215,7 +213,7 @@ impl Agent {
         to_store.push(NewMessage::assistant(reply.clone(), sources.clone()));
         parts
             .conversations
-            .append(&conversation.id, &to_store, now)
+            .append_with(&conversation.id, &to_store, &changes, now)
             .await?;
 
         Ok(TurnOutcome {
@@ -321,6 +319,7 @@ impl Agent {
         stored: &[StoredMessage],
         understanding: Understanding,
         customer_message: NewMessage,
+        changes: ConversationChanges,
         escalation: Escalation,
     ) -> Result<TurnOutcome, AgentError> {
         let language = understanding.language.code.clone();
@@ -362,7 +361,7 @@ impl Agent {
         to_store.push(NewMessage::assistant(reply.clone(), Vec::new()));
         self.parts
             .conversations
-            .append(&conversation.id, &to_store, now)
+            .append_with(&conversation.id, &to_store, &changes, now)
             .await?;
         Ok(TurnOutcome {
             conversation_id: conversation.id.clone(),

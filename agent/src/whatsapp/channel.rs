@@ -21,7 +21,7 @@ use charla_prompts::Reply;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use tokio::sync::{Notify, mpsc};
+use tokio::sync::{Notify, Semaphore, mpsc};
 
 /// The conversation channel name of WhatsApp conversations.
 pub const CHANNEL: &str = "whatsapp";
@@ -37,6 +37,10 @@ pub struct ChannelConfig {
     pub send_concurrency: usize,
     /// The least time between two messages to one contact.
     pub per_recipient_gap: Duration,
+    /// Turns running at once, all contacts together. Turns are mostly CPU work: more of them
+    /// than cores only queue in the runtime, where they would delay the webhook's
+    /// acknowledgements; waiting here, they wait behind them instead.
+    pub concurrent_turns: usize,
 }
 
 impl Default for ChannelConfig {
@@ -46,6 +50,9 @@ impl Default for ChannelConfig {
             idle_worker: Duration::from_secs(30),
             send_concurrency: 16,
             per_recipient_gap: Duration::from_millis(300),
+            concurrent_turns: std::thread::available_parallelism()
+                .map(usize::from)
+                .unwrap_or(2),
         }
     }
 }
@@ -101,6 +108,8 @@ struct Inner {
     outbox_ready: Notify,
     turn_listeners: Mutex<Vec<mpsc::UnboundedSender<(String, TurnOutcome)>>>,
     operators: Mutex<Option<OperatorHub>>,
+    /// Permits for [`ChannelConfig::concurrent_turns`].
+    turns: Semaphore,
 }
 
 impl std::fmt::Debug for WhatsAppChannel {
@@ -124,11 +133,12 @@ impl WhatsAppChannel {
                 store,
                 agent,
                 sender,
-                config,
                 workers: Mutex::new(HashMap::new()),
                 outbox_ready: Notify::new(),
                 turn_listeners: Mutex::new(Vec::new()),
                 operators: Mutex::new(None),
+                turns: Semaphore::new(config.concurrent_turns.max(1)),
+                config,
             }),
         }
     }
@@ -228,6 +238,10 @@ impl WhatsAppChannel {
             while let Ok(Some(())) =
                 tokio::time::timeout(self.inner.config.debounce, signals.recv()).await
             {}
+            // Never closed, so acquiring only waits.
+            let Ok(_permit) = self.inner.turns.acquire().await else {
+                return;
+            };
             if let Err(error) = self.answer(&contact).await {
                 tracing::error!(%contact, %error, "turn failed; its messages stay pending for the next start");
             }

@@ -122,14 +122,20 @@ pub struct ContactState {
 /// The channel's tables. Cheap to clone.
 #[derive(Debug, Clone)]
 pub struct ChannelStore {
+    /// Reads only.
     pool: SqlitePool,
+    /// Every write (the database's one writer connection).
+    writer: SqlitePool,
 }
 
 impl ChannelStore {
-    /// The store on `pool` (the agent's migrations, which create these tables, must have run:
-    /// [`crate::conversation::ConversationStore::open`] runs them).
-    pub fn new(pool: SqlitePool) -> Self {
-        Self { pool }
+    /// The channel's tables in `store`'s database (the agent's migrations, which create them,
+    /// must have run: [`crate::conversation::ConversationStore::open`] runs them).
+    pub fn new(store: &charla_tools::Store) -> Self {
+        Self {
+            pool: store.readers().clone(),
+            writer: store.writer().clone(),
+        }
     }
 
     /// Commits a webhook's messages and statuses in one transaction. Messages already stored
@@ -140,7 +146,7 @@ impl ChannelStore {
         statuses: &[StatusRecord],
         now: Timestamp,
     ) -> Result<Accepted> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.writer.begin_with("BEGIN IMMEDIATE").await?;
         let mut accepted = Accepted::default();
         let now_s = now.as_second();
         let now_ms = now.as_millisecond();
@@ -234,7 +240,7 @@ impl ChannelStore {
         replies: &[OutboxItem],
         now: Timestamp,
     ) -> Result<Vec<i64>> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.writer.begin_with("BEGIN IMMEDIATE").await?;
         for wamid in wamids {
             sqlx::query("UPDATE wa_inbox SET state = 'answered', done_at = ? WHERE wamid = ? AND state = 'pending'")
                 .bind(now.as_second())
@@ -252,7 +258,7 @@ impl ChannelStore {
 
     /// Queues one message outside a turn (operators, confirmations).
     pub async fn enqueue(&self, item: &OutboxItem, now: Timestamp) -> Result<i64> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.writer.begin_with("BEGIN IMMEDIATE").await?;
         let id = insert_outbox(&mut tx, item, now).await?;
         tx.commit().await?;
         Ok(id)
@@ -295,7 +301,7 @@ impl ChannelStore {
         sqlx::query("UPDATE wa_outbox SET state = 'sending', attempts = attempts + 1, updated_at = ? WHERE id = ?")
             .bind(now.as_second())
             .bind(id)
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await?;
         Ok(())
     }
@@ -318,7 +324,7 @@ impl ChannelStore {
             .bind(reason)
             .bind(now.as_second())
             .bind(id)
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await?;
         Ok(())
     }
@@ -385,7 +391,7 @@ impl ChannelStore {
         detail: Option<&str>,
         now: Timestamp,
     ) -> Result<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.writer.begin_with("BEGIN IMMEDIATE").await?;
         sqlx::query("INSERT INTO wa_consent_ledger (contact_key, consent, source, detail, at) VALUES (?, ?, ?, ?, ?)")
             .bind(contact_key)
             .bind(consent.as_str())

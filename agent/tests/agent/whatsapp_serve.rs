@@ -50,7 +50,7 @@ async fn harness_with(debounce: Duration, operators: bool) -> Harness {
     config.backoff_base = Duration::from_millis(5);
     config.backoff_max = Duration::from_millis(20);
     let client = CloudApiClient::new(config).unwrap();
-    let store = ChannelStore::new(runtime.store.pool().clone());
+    let store = ChannelStore::new(&runtime.store);
     let channel_config = ChannelConfig {
         debounce,
         per_recipient_gap: Duration::from_millis(5),

@@ -161,7 +161,7 @@ impl Store {
         }
         // Takes the write lock now rather than at the first write, so that the capacity read
         // below cannot be overtaken by another writer before our insert.
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let mut tx = self.writer.begin_with("BEGIN IMMEDIATE").await?;
         let same = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {COLUMNS} FROM bookings
              WHERE contact_id = ?1 AND service_id = ?2 AND location_id = ?3 AND starts_at = ?4
@@ -290,7 +290,7 @@ impl Store {
         )))
         .bind(id.0)
         .bind(seconds(now))
-        .fetch_optional(&self.pool)
+        .fetch_optional(&self.writer)
         .await?;
         row.as_ref().map(booking_from_row).transpose()
     }

@@ -24,7 +24,7 @@ pub struct ContactRecord {
 impl Store {
     /// Creates the contact if it does not exist yet.
     pub async fn ensure_contact(&self, id: &str, now: Timestamp) -> Result<(), StoreError> {
-        let mut conn = self.pool.acquire().await?;
+        let mut conn = self.writer.acquire().await?;
         ensure_contact(&mut conn, id, now).await
     }
 
@@ -49,7 +49,7 @@ impl Store {
         .bind(display_name)
         .bind(language)
         .bind(seconds(now))
-        .fetch_one(&self.pool)
+        .fetch_one(&self.writer)
         .await?;
         contact_from_row(&row)
     }
@@ -70,7 +70,7 @@ impl Store {
     pub async fn erase_contact(&self, id: &str) -> Result<bool, StoreError> {
         let result = sqlx::query("DELETE FROM contacts WHERE id = ?1")
             .bind(id)
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await?;
         Ok(result.rows_affected() > 0)
     }

@@ -5,6 +5,11 @@
 //! - `tickets`: support tickets (`T-000123`).
 //! - `bookings`: workshop bookings (`B-000042`) that can never exceed a service's capacity.
 //!
+//! Every write goes through one connection ([`Store::writer`]): SQLite lets one writer in at a
+//! time, and writers that race for the lock wait in SQLite's busy handler, which sleeps in
+//! steps of milliseconds. Queued on one connection instead, writes take turns in the order
+//! they asked, with no sleeping, and readers use their own connections ([`Store::readers`]).
+//!
 //! Migrations of this crate use versions 100 and up; the agent crate adds its own (200 and
 //! up) to the same file. Each crate's [`Migrator`] ignores the other's applied migrations.
 //! Times are stored as Unix seconds (UTC).
@@ -29,8 +34,8 @@ use std::time::Duration;
 /// one booking), so a long wait means something is wrong.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// SQLite has one writer at a time; a few connections serve concurrent readers.
-const MAX_CONNECTIONS: u32 = 8;
+/// Connections for readers, which WAL lets run beside the writer.
+const MAX_READERS: u32 = 8;
 
 /// Errors of the store.
 #[derive(Debug, thiserror::Error)]
@@ -64,10 +69,13 @@ pub enum StoreError {
     Corrupt(String),
 }
 
-/// The business's records in SQLite. Cheap to clone (a connection pool).
+/// The business's records in SQLite. Cheap to clone (two connection pools).
 #[derive(Debug, Clone)]
 pub struct Store {
+    /// Reads only.
     pool: SqlitePool,
+    /// Every write, on its single connection.
+    writer: SqlitePool,
 }
 
 impl Store {
@@ -97,16 +105,26 @@ impl Store {
             .synchronous(SqliteSynchronous::Normal)
             .busy_timeout(BUSY_TIMEOUT)
             .foreign_keys(true);
+        let open_error = |source| StoreError::Open {
+            path: path.to_path_buf(),
+            source,
+        };
+        let writer = SqlitePoolOptions::new()
+            .max_connections(1)
+            // Kept open: reopening costs more than a write.
+            .min_connections(1)
+            .idle_timeout(None)
+            .max_lifetime(None)
+            .connect_with(options.clone())
+            .await
+            .map_err(open_error)?;
+        Self::migrator().run(&writer).await?;
         let pool = SqlitePoolOptions::new()
-            .max_connections(MAX_CONNECTIONS)
+            .max_connections(MAX_READERS)
             .connect_with(options)
             .await
-            .map_err(|source| StoreError::Open {
-                path: path.to_path_buf(),
-                source,
-            })?;
-        Self::migrator().run(&pool).await?;
-        Ok(Self { pool })
+            .map_err(open_error)?;
+        Ok(Self { pool, writer })
     }
 
     /// This crate's migrations (versions 100 and up). They ignore migrations applied by other
@@ -118,13 +136,21 @@ impl Store {
         migrator
     }
 
-    /// The connection pool, for crates that keep their own tables in the same file.
-    pub fn pool(&self) -> &SqlitePool {
+    /// The readers' connections, for crates that keep their own tables in the same file.
+    /// Writing through them works but races [`Store::writer`] for SQLite's lock.
+    pub fn readers(&self) -> &SqlitePool {
         &self.pool
+    }
+
+    /// The one connection every write goes through (start write transactions with
+    /// `BEGIN IMMEDIATE`). Never wait for it while holding it: it is the only one.
+    pub fn writer(&self) -> &SqlitePool {
+        &self.writer
     }
 
     /// Closes every connection, waiting for running queries.
     pub async fn close(&self) {
+        self.writer.close().await;
         self.pool.close().await;
     }
 }

@@ -181,7 +181,7 @@ impl Store {
         now: Timestamp,
     ) -> Result<Ticket, StoreError> {
         // A writer from the start: a read-then-upgrade could fail with "database is locked".
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let mut tx = self.writer.begin_with("BEGIN IMMEDIATE").await?;
         ensure_contact(&mut tx, &ticket.contact_id, now).await?;
         let row = sqlx::query(sqlx::AssertSqlSafe(format!(
             "INSERT INTO tickets (contact_id, conversation_id, subject, description, priority, order_reference, \
@@ -239,7 +239,7 @@ impl Store {
         .bind(id.0)
         .bind(status.as_str())
         .bind(seconds(now))
-        .fetch_optional(&self.pool)
+        .fetch_optional(&self.writer)
         .await?;
         row.as_ref().map(ticket_from_row).transpose()
     }
