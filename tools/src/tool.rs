@@ -171,6 +171,8 @@ pub enum ToolErrorKind {
     UnknownTool,
     /// Something on our side failed; retrying later may help.
     Unavailable,
+    /// The caller made too many calls; the message says when to retry.
+    RateLimited,
 }
 
 impl fmt::Display for ToolErrorKind {
@@ -184,6 +186,7 @@ impl fmt::Display for ToolErrorKind {
             ToolErrorKind::Cancelled => "cancelled",
             ToolErrorKind::UnknownTool => "unknown tool",
             ToolErrorKind::Unavailable => "unavailable",
+            ToolErrorKind::RateLimited => "rate limited",
         };
         f.write_str(s)
     }
@@ -246,6 +249,12 @@ pub trait Tool: Send + Sync + 'static {
     fn annotations(&self) -> ToolAnnotations;
     /// The scope a caller needs.
     fn scope(&self) -> Scope;
+    /// Whether it reads or changes one customer's own data (tickets, bookings), so that only a
+    /// caller acting for a customer can use it. MCP and WebMCP leave such tools out for
+    /// callers that act for nobody.
+    fn acts_for_customer(&self) -> bool {
+        false
+    }
 
     /// Runs the tool.
     async fn call(&self, ctx: &ToolContext, args: Self::Args) -> Result<Self::Output, ToolError>;
@@ -269,6 +278,8 @@ pub struct ToolSpec {
     pub annotations: ToolAnnotations,
     /// The scope a caller needs.
     pub scope: Scope,
+    /// Whether only a caller acting for a customer can use it.
+    pub acts_for_customer: bool,
 }
 
 /// The object-safe mirror of [`Tool`], implemented for every tool.
@@ -295,6 +306,7 @@ impl<T: Tool> DynTool for T {
             output_schema: crate::schema::output_schema::<T::Output>(),
             annotations: self.annotations(),
             scope: self.scope(),
+            acts_for_customer: self.acts_for_customer(),
         }
     }
 

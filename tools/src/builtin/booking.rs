@@ -89,6 +89,10 @@ impl Tool for BookAppointment {
         Scope::Write
     }
 
+    fn acts_for_customer(&self) -> bool {
+        true
+    }
+
     async fn call(
         &self,
         ctx: &ToolContext,

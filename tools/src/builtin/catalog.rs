@@ -1,6 +1,6 @@
 //! `catalog_search`: products of the business's catalog, with price, stock and link.
 
-use super::required_text;
+use super::{optional_category, optional_locale, optional_max_price, required_text};
 use crate::tool::{Scope, Tool, ToolAnnotations, ToolContext, ToolError};
 use async_trait::async_trait;
 use charla_knowledge::Kind;
@@ -40,6 +40,9 @@ pub struct CatalogSearchArgs {
     /// Only products in stock.
     #[serde(default)]
     pub in_stock_only: Option<bool>,
+    /// Only product descriptions written in this language (ISO 639-1, e.g. "es"); any when omitted.
+    #[serde(default)]
+    pub locale: Option<String>,
     /// How many products to return (1-20, default 5).
     #[serde(default)]
     #[schemars(range(min = 1, max = 20))]
@@ -126,21 +129,12 @@ impl Tool for CatalogSearch {
                 "`limit` must be between 1 and {MAX_LIMIT}; got {limit}"
             )));
         }
-        if let Some(max_price) = args.max_price
-            && !(max_price.is_finite() && max_price >= 0.0)
-        {
-            return Err(ToolError::invalid(
-                "`max_price` must be a number of zero or more",
-            ));
-        }
         let filter = SearchFilter {
             kinds: vec![Kind::Catalog],
-            category: args
-                .category
-                .map(|c| c.trim().to_lowercase())
-                .filter(|c| !c.is_empty()),
-            max_price: args.max_price,
+            category: optional_category(args.category),
+            max_price: optional_max_price(args.max_price)?,
             in_stock: args.in_stock_only.unwrap_or(false),
+            locale: optional_locale(args.locale.as_deref())?,
             ..SearchFilter::default()
         };
         // A long product can be split into several chunks: ask for a few more and keep one

@@ -126,3 +126,35 @@ fn optional_text(
         None => Ok(None),
     }
 }
+
+/// An optional language filter: an ISO 639-1 code such as "es", lowercased; blank means any.
+fn optional_locale(value: Option<&str>) -> Result<Option<String>, ToolError> {
+    let Some(code) = value.map(str::trim).filter(|v| !v.is_empty()) else {
+        return Ok(None);
+    };
+    let code = code.to_ascii_lowercase();
+    if code.len() == 2 && code.bytes().all(|b| b.is_ascii_lowercase()) {
+        Ok(Some(code))
+    } else {
+        Err(ToolError::invalid(format!(
+            "`locale` must be a two-letter language code such as \"en\" or \"es\"; got {code:?}"
+        )))
+    }
+}
+
+/// An optional price ceiling: a finite number of zero or more.
+fn optional_max_price(value: Option<f64>) -> Result<Option<f64>, ToolError> {
+    match value {
+        Some(price) if !(price.is_finite() && price >= 0.0) => Err(ToolError::invalid(
+            "`max_price` must be a number of zero or more",
+        )),
+        other => Ok(other),
+    }
+}
+
+/// An optional category filter, lowercased as the index stores categories; blank means any.
+fn optional_category(value: Option<String>) -> Option<String> {
+    value
+        .map(|c| c.trim().to_lowercase())
+        .filter(|c| !c.is_empty())
+}

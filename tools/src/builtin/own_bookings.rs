@@ -79,6 +79,10 @@ impl Tool for CancelBooking {
         Scope::Write
     }
 
+    fn acts_for_customer(&self) -> bool {
+        true
+    }
+
     async fn call(
         &self,
         ctx: &ToolContext,
@@ -226,6 +230,10 @@ impl Tool for ListBookings {
 
     fn scope(&self) -> Scope {
         Scope::Read
+    }
+
+    fn acts_for_customer(&self) -> bool {
+        true
     }
 
     async fn call(

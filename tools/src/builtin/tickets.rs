@@ -133,6 +133,10 @@ impl Tool for CreateTicket {
         Scope::Write
     }
 
+    fn acts_for_customer(&self) -> bool {
+        true
+    }
+
     async fn call(
         &self,
         ctx: &ToolContext,
@@ -187,6 +191,10 @@ impl Tool for GetTicket {
 
     fn scope(&self) -> Scope {
         Scope::Read
+    }
+
+    fn acts_for_customer(&self) -> bool {
+        true
     }
 
     async fn call(&self, ctx: &ToolContext, args: GetTicketArgs) -> Result<TicketView, ToolError> {
