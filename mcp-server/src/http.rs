@@ -11,6 +11,7 @@
 //!   points to it.
 
 use crate::handler::CharlaMcp;
+use crate::headers::with_headers;
 use crate::principal::Principal;
 use crate::tokens::McpTokens;
 use axum::extract::{Request, State};
@@ -264,26 +265,18 @@ async fn server_card(State(discovery): State<Discovery>, headers: HeaderMap) -> 
 }
 
 /// Public, read-only metadata: any origin may read it, and it may be cached for an hour.
-fn public_document(mut response: Response, content_type: Option<&'static str>) -> Response {
-    let headers = response.headers_mut();
-    headers.insert(
-        header::ACCESS_CONTROL_ALLOW_ORIGIN,
-        HeaderValue::from_static("*"),
+fn public_document(response: Response, content_type: Option<&'static str>) -> Response {
+    let response = with_headers(
+        response,
+        &[
+            (header::ACCESS_CONTROL_ALLOW_ORIGIN, "*"),
+            (header::ACCESS_CONTROL_ALLOW_METHODS, "GET"),
+            (header::ACCESS_CONTROL_ALLOW_HEADERS, "Content-Type"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
     );
-    headers.insert(
-        header::ACCESS_CONTROL_ALLOW_METHODS,
-        HeaderValue::from_static("GET"),
-    );
-    headers.insert(
-        header::ACCESS_CONTROL_ALLOW_HEADERS,
-        HeaderValue::from_static("Content-Type"),
-    );
-    headers.insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("public, max-age=3600"),
-    );
-    if let Some(content_type) = content_type {
-        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    match content_type {
+        Some(content_type) => with_headers(response, &[(header::CONTENT_TYPE, content_type)]),
+        None => response,
     }
-    response
 }

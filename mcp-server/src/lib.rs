@@ -16,6 +16,7 @@
 
 pub mod convert;
 pub mod handler;
+mod headers;
 pub mod http;
 pub mod principal;
 pub mod rate_limit;

@@ -14,10 +14,11 @@
 //! ```
 
 use super::WebMcpState;
+use crate::headers::with_headers;
 use crate::principal::Principal;
 use axum::Json;
 use axum::extract::State;
-use axum::http::{HeaderValue, header};
+use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use charla_tools::ToolSpec;
 use serde::Serialize;
@@ -105,15 +106,11 @@ pub(crate) async fn serve(State(state): State<WebMcpState>) -> Response {
             .map(ManifestTool::from_spec)
             .collect(),
     };
-    let mut response = Json(manifest).into_response();
-    let headers = response.headers_mut();
-    headers.insert(
-        header::ACCESS_CONTROL_ALLOW_ORIGIN,
-        HeaderValue::from_static("*"),
-    );
-    headers.insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("public, max-age=300"),
-    );
-    response
+    with_headers(
+        Json(manifest).into_response(),
+        &[
+            (header::ACCESS_CONTROL_ALLOW_ORIGIN, "*"),
+            (header::CACHE_CONTROL, "public, max-age=300"),
+        ],
+    )
 }

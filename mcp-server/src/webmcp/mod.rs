@@ -14,11 +14,12 @@ pub mod endpoint;
 pub mod manifest;
 
 use crate::handler::CharlaMcp;
+use crate::headers::with_headers;
 use crate::rate_limit::{CallBudget, RateLimits};
 use crate::tokens::McpTokens;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::http::{HeaderValue, header};
+use axum::http::header;
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 
@@ -81,17 +82,13 @@ pub fn webmcp_router(server: CharlaMcp, config: WebMcpConfig) -> Router {
 }
 
 async fn script() -> Response {
-    let mut response = WEBMCP_JS.into_response();
-    let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/javascript; charset=utf-8"),
-    );
-    headers.insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("public, max-age=300"),
-    );
-    response
+    with_headers(
+        WEBMCP_JS.into_response(),
+        &[
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=300"),
+        ],
+    )
 }
 
 async fn shop() -> Html<&'static str> {
