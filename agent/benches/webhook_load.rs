@@ -13,15 +13,18 @@
 //! deliveries/s: `CHARLA_LOAD_RATE`, `CHARLA_LOAD_SECONDS`). Reported: the webhook's ack
 //! latency p50/p90/p99 (wrk's own measurement), deliveries/s acknowledged, replies/s sent
 //! during the run and how long the backlog took to drain afterwards.
-#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
 #[path = "../tests/support_cloud_api/mod.rs"]
 mod fake_cloud_api;
+#[path = "../tests/support_process/mod.rs"]
+mod process;
 
 use charla_agent::whatsapp::signature::sign;
+use process::{SERVE_LISTENING, show, spawn_listening};
 use serde_json::json;
-use std::io::{BufRead, BufReader, Write};
-use std::process::{Command, Stdio};
+use std::io::Write;
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 const SECRET: &str = "load-test-secret";
@@ -134,7 +137,8 @@ fn main() {
         .unwrap_or_else(|| dir.path().join("data"));
     std::fs::write(&script, SCRIPT).unwrap();
 
-    let mut server = Command::new(env!("CARGO_BIN_EXE_charla"))
+    let mut command = Command::new(env!("CARGO_BIN_EXE_charla"));
+    command
         .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
         .env("CHARLA_EMBEDDER", "none")
         .env("CHARLA_FIXED_NOW", "2026-03-02T10:00:00+01:00")
@@ -150,27 +154,10 @@ fn main() {
             "127.0.0.1:0",
             "--debounce-ms",
             "200",
-        ])
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(server.stderr.take().unwrap()).lines();
-    let url = loop {
-        let line = lines
-            .next()
-            .expect("charla serve printed its address")
-            .unwrap();
-        if let Some(url) = line.strip_prefix("charla listening on ") {
-            break url.trim().to_string();
-        }
-    };
+        ]);
     // The server's warnings and errors, if any, show up in the bench's output.
-    std::thread::spawn(move || {
-        for line in lines.map_while(Result::ok) {
-            eprintln!("charla: {line}");
-        }
-    });
+    let started = spawn_listening(command, SERVE_LISTENING, show);
+    let (mut server, url) = (started.child, started.url);
 
     let replies = || {
         api.sent()

@@ -3,11 +3,13 @@
 //! - `settings`: file < environment < flags.
 //! - `agent_setup`: assembles the agent (first-run ingest, models, store).
 //! - `knowledge_setup`: opens the index and embedder the settings ask for.
+//! - `mcp_setup`: the MCP and WebMCP doors, configured from the environment.
 //! - `commands`: one module per subcommand.
 
 mod agent_setup;
 mod commands;
 mod knowledge_setup;
+mod mcp_setup;
 mod settings;
 
 use clap::{Parser, Subcommand};
@@ -32,8 +34,10 @@ enum Command {
     Search(commands::search::SearchArgs),
     /// Chat with the agent as a customer (interactive, or one --message at a time).
     Chat(commands::chat::ChatArgs),
-    /// Serve the WhatsApp webhook and the operator API.
+    /// Serve the WhatsApp webhook, the operator API, MCP (/mcp) and WebMCP.
     Serve(commands::serve::ServeArgs),
+    /// Serve the business's tools to another AI agent over MCP (stdio, or --http).
+    Mcp(commands::mcp::McpArgs),
 }
 
 fn main() -> ExitCode {
@@ -56,6 +60,7 @@ fn main() -> ExitCode {
             Command::Search(args) => commands::search::run(&settings, args).await,
             Command::Chat(args) => commands::chat::run(&settings, args).await,
             Command::Serve(args) => commands::serve::run(&settings, args).await,
+            Command::Mcp(args) => commands::mcp::run(&settings, args).await,
         }
     });
     match result {
@@ -67,7 +72,7 @@ fn main() -> ExitCode {
     }
 }
 
-/// Logs go to stderr (stdout carries results, and later the stdio MCP protocol); `RUST_LOG`
+/// Logs go to stderr (stdout carries results, and the stdio MCP protocol); `RUST_LOG`
 /// tunes them, warnings by default.
 fn init_tracing() {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()

@@ -1,7 +1,7 @@
 //! The OpenAI-compatible chat adapter against a local server that speaks the
 //! chat-completions wire format: answers, tool calls, the request body, retries, and how
 //! each kind of failure is reported.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::collections::VecDeque;
 use std::net::SocketAddr;

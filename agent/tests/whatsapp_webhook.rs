@@ -3,7 +3,7 @@
 //! malformed bodies are reported with their position, signatures are checked on the raw bytes,
 //! and delivery statuses only move forward.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use charla_agent::whatsapp::inbound::{
     DeliveryStatus, InboundMessage, MessageKind, StatusUpdate, WebhookBatch, WebhookParseError,

@@ -28,5 +28,5 @@ pub use handler::{CharlaMcp, ServerIdentity};
 pub use http::{McpHttpConfig, mcp_router};
 pub use principal::Principal;
 pub use rate_limit::{CallBudget, RateLimits};
-pub use tokens::{McpTokens, McpTokensError};
+pub use tokens::{McpTokens, McpTokensError, parse_scopes};
 pub use webmcp::{WebMcpConfig, webmcp_router};

@@ -27,6 +27,15 @@ const fn at_least_one(n: u32) -> NonZeroU32 {
 }
 
 impl RateLimits {
+    /// `per_minute` sustained, with a burst of a sixth of it (ten seconds' worth), as the
+    /// defaults have; zero counts as one.
+    pub const fn per_minute(per_minute: u32) -> RateLimits {
+        RateLimits {
+            per_minute: at_least_one(per_minute),
+            burst: at_least_one(per_minute / 6),
+        }
+    }
+
     /// The default for MCP tokens, which are trusted programs: 600 calls a minute, 100 at once.
     pub const MCP: RateLimits = RateLimits {
         per_minute: at_least_one(600),

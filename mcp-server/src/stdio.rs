@@ -10,7 +10,7 @@ use rmcp::transport::io::stdio_pipes;
 pub enum StdioError {
     /// The client never completed the protocol's start.
     #[error("the MCP client did not start a session: {0}")]
-    Start(#[from] rmcp::service::ServerInitializeError),
+    Start(#[from] Box<rmcp::service::ServerInitializeError>),
     /// The server's task failed.
     #[error("the MCP server stopped unexpectedly: {0}")]
     Task(#[from] tokio::task::JoinError),
@@ -20,7 +20,7 @@ pub enum StdioError {
 /// start servers) are driven without blocking threads; anything else falls back to the
 /// standard handles.
 pub async fn serve_stdio(server: CharlaMcp) -> Result<(), StdioError> {
-    let running = server.serve(stdio_pipes()).await?;
+    let running = server.serve(stdio_pipes()).await.map_err(Box::new)?;
     let reason = running.waiting().await?;
     tracing::info!(?reason, "MCP stdio session ended");
     Ok(())

@@ -136,6 +136,22 @@ impl McpTokens {
     }
 }
 
+/// Parses `read`, `write` or `read+write` (`write` includes `read`) into sorted scopes; the
+/// error is the unknown part. Shared by token entries and `charla mcp --scopes`.
+pub fn parse_scopes(scopes: &str) -> Result<Vec<Scope>, String> {
+    let mut granted = Vec::new();
+    for scope in scopes.split('+').map(str::trim) {
+        match scope {
+            "read" => granted.push(Scope::Read),
+            "write" => granted.extend([Scope::Read, Scope::Write]),
+            other => return Err(other.to_string()),
+        }
+    }
+    granted.sort();
+    granted.dedup();
+    Ok(granted)
+}
+
 fn parse_entry(entry: usize, raw: &str) -> Result<Entry, McpTokensError> {
     let mut parts = raw.splitn(4, ':');
     let (Some(name), Some(token), Some(scopes)) = (parts.next(), parts.next(), parts.next()) else {
@@ -152,21 +168,10 @@ fn parse_entry(entry: usize, raw: &str) -> Result<Entry, McpTokensError> {
     if token.len() < MIN_TOKEN_LENGTH || !token.bytes().all(|b| b.is_ascii_graphic()) {
         return Err(McpTokensError::WeakToken { name: name.into() });
     }
-    let mut granted = Vec::new();
-    for scope in scopes.split('+').map(str::trim) {
-        match scope {
-            "read" => granted.push(Scope::Read),
-            "write" => granted.extend([Scope::Read, Scope::Write]),
-            other => {
-                return Err(McpTokensError::UnknownScope {
-                    name: name.into(),
-                    scope: other.into(),
-                });
-            }
-        }
-    }
-    granted.sort();
-    granted.dedup();
+    let granted = parse_scopes(scopes).map_err(|scope| McpTokensError::UnknownScope {
+        name: name.into(),
+        scope,
+    })?;
     let acts_for = match customer.map(str::trim) {
         Some("") => return Err(McpTokensError::EmptyCustomer { name: name.into() }),
         Some(customer) => Some(customer.to_string()),

@@ -2,5 +2,6 @@
 
 pub mod chat;
 pub mod ingest;
+pub mod mcp;
 pub mod search;
 pub mod serve;

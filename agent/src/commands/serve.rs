@@ -1,8 +1,9 @@
-//! `charla serve`: the WhatsApp webhook, the outbox sender and the operator API on one
-//! address. Deliveries are committed before they are acknowledged; work left by a previous
+//! `charla serve`: the WhatsApp webhook, the outbox sender, the operator API and the doors
+//! for other AI agents (MCP at `/mcp`, WebMCP) on one address. Deliveries are committed before they are acknowledged; work left by a previous
 //! process (unanswered messages, unsent replies) is picked up at start.
 
 use crate::agent_setup;
+use crate::mcp_setup;
 use crate::settings::Settings;
 use anyhow::{Context, Result, bail};
 use charla_agent::operator::{OperatorHub, OperatorState, OperatorTokens, StoreOnlySender};
@@ -16,6 +17,7 @@ use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
+use tokio_util::sync::CancellationToken;
 
 /// Arguments of `charla serve`.
 #[derive(Debug, clap::Args)]
@@ -111,20 +113,31 @@ pub async fn run(settings: &Settings, args: ServeArgs) -> Result<ExitCode> {
         .context("starting the WhatsApp channel")?;
 
     let hub = operators.as_ref().map(|o| o.hub().clone());
+    let business = mcp_setup::business_name(&runtime, &settings.business);
+    let shutdown = CancellationToken::new();
+    let agents_doors = mcp_setup::doors(
+        mcp_setup::server(&runtime, &business),
+        &business,
+        shutdown.clone(),
+    )?;
     let router = server::router(ServerState {
         channel,
         whatsapp: Arc::new(secrets),
         operators,
-    });
+    })
+    .merge(agents_doors);
     let listener = tokio::net::TcpListener::bind(args.addr)
         .await
         .with_context(|| format!("cannot listen on {}", args.addr))?;
     let local = listener.local_addr()?;
     // Scripts and tests read this line to find the port.
     eprintln!("charla listening on http://{local}");
-    axum::serve(listener, router)
+    // Browser sessions are rate-limited by address.
+    let service = router.into_make_service_with_connect_info::<SocketAddr>();
+    axum::serve(listener, service)
         .with_graceful_shutdown(async move {
             let _ = tokio::signal::ctrl_c().await;
+            shutdown.cancel();
             // Open event streams would otherwise hold the shutdown.
             if let Some(hub) = hub {
                 hub.shut_down();

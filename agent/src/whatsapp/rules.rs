@@ -195,7 +195,7 @@ pub fn keyword_request(text: &str) -> Option<KeywordRequest> {
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
     use super::*;
 
     fn template(name: &str, language: &str, category: TemplateCategory) -> Template {

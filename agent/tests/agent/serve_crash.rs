@@ -6,20 +6,21 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use crate::fake_cloud_api;
+use crate::process::{SERVE_LISTENING, quiet, spawn_listening};
 
 use charla_agent::whatsapp::signature::sign;
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::time::Duration;
 
 const SECRET: &str = "crash-test-secret";
 const CUSTOMERS: usize = 40;
 
 fn start(data: &Path, api_base: &str) -> (Child, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_charla"))
+    let mut command = Command::new(env!("CARGO_BIN_EXE_charla"));
+    command
         .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
         .env("CHARLA_EMBEDDER", "none")
         .env("CHARLA_FIXED_NOW", "2026-03-02T10:00:00+01:00")
@@ -35,25 +36,9 @@ fn start(data: &Path, api_base: &str) -> (Child, String) {
             "127.0.0.1:0",
             "--debounce-ms",
             "50",
-        ])
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let stderr = child.stderr.take().unwrap();
-    let mut lines = BufReader::new(stderr).lines();
-    let url = loop {
-        let line = lines
-            .next()
-            .expect("charla serve printed its address")
-            .unwrap();
-        if let Some(url) = line.strip_prefix("charla listening on ") {
-            break url.trim().to_string();
-        }
-    };
-    // Keep draining stderr so the child never blocks on a full pipe.
-    std::thread::spawn(move || for _ in lines {});
-    (child, url)
+        ]);
+    let started = spawn_listening(command, SERVE_LISTENING, quiet);
+    (started.child, started.url)
 }
 
 fn webhook(i: usize) -> Vec<u8> {

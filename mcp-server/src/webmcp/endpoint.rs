@@ -83,6 +83,8 @@ pub(crate) async fn call(
 
 /// Who calls: the token's principal when the request signs in with one, else an anonymous,
 /// read-only customer named after the client's address (which its call budget follows).
+/// The refusal is a whole response, made once per bad token: its size does not matter.
+#[allow(clippy::result_large_err)]
 fn principal(
     state: &WebMcpState,
     headers: &HeaderMap,
