@@ -132,6 +132,10 @@ pub struct TurnHints {
     /// The intent of the customer's previous message, so a short answer ("tomorrow", "the
     /// second one") can continue what they were doing.
     pub previous_intent: Option<String>,
+    /// The message tries to override the agent's instructions: only read-only tools are
+    /// offered and run in this turn.
+    #[serde(default)]
+    pub suspected_injection: bool,
 }
 
 /// A request for the next assistant message.

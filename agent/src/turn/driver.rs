@@ -11,6 +11,7 @@ use crate::conversation::{
 use crate::escalation::{AfterTurn, BeforeTurn, Escalation, EscalationReason, policy_polarity};
 use crate::model::{ChatMessage, ChatRequest, ToolCall, ToolSchema, TurnHints};
 use crate::understanding::Understanding;
+use crate::understanding::injection::looks_like_injection;
 use crate::understanding::sentiment::lexicon_score;
 use charla_prompts::{Reply, TeamAvailability};
 use charla_tools::{Caller, ToolContext, ToolErrorKind};
@@ -118,7 +119,13 @@ impl Agent {
             confidence: Some(understanding.intent.confidence),
             polarity: Some(understanding.sentiment.polarity),
             previous_intent: previous_intent(&stored),
+            suspected_injection: looks_like_injection(&inbound.text),
         };
+        if hints.suspected_injection {
+            tracing::warn!(
+                "the message tries to override the agent's instructions: read-only tools only this turn"
+            );
+        }
         let mut machine = TurnMachine::new(messages, self.config.max_model_calls);
         let finish = self
             .run_loop(&mut machine, &inbound, &conversation, hints)
@@ -236,11 +243,13 @@ impl Agent {
         conversation: &Conversation,
         hints: TurnHints,
     ) -> Finish {
+        let guarded = hints.suspected_injection;
         let tools: Vec<ToolSchema> = self
             .parts
             .tools
             .specs()
             .into_iter()
+            .filter(|spec| !guarded || allowed_when_guarded(spec))
             .map(|spec| ToolSchema {
                 name: spec.name,
                 description: spec.description,
@@ -265,7 +274,7 @@ impl Agent {
                 Next::RunTools(calls) => {
                     let mut outcomes = Vec::with_capacity(calls.len());
                     for call in calls {
-                        outcomes.push(self.run_tool(call, inbound, conversation).await);
+                        outcomes.push(self.run_tool(call, inbound, conversation, guarded).await);
                     }
                     machine.tools_ran(outcomes);
                 }
@@ -279,7 +288,25 @@ impl Agent {
         call: ToolCall,
         inbound: &Inbound,
         conversation: &Conversation,
+        guarded: bool,
     ) -> ToolOutcome {
+        // A model may call a tool it was not offered: the guard holds at the call too.
+        let refused = guarded
+            && self
+                .parts
+                .tools
+                .get(&call.name)
+                .is_some_and(|tool| !allowed_when_guarded(&tool.spec()));
+        if refused {
+            tracing::warn!(tool = %call.name, "refused: the message tried to override the agent's instructions");
+            return ToolOutcome {
+                call,
+                arguments: None,
+                result: Err(charla_tools::ToolError::not_allowed(
+                    "this message tries to override the assistant's instructions, so nothing can be changed in this turn; ask the customer to say plainly what they want",
+                )),
+            };
+        }
         let ctx = ToolContext::new(Caller::Customer {
             contact_id: inbound.contact_id.clone(),
         })
@@ -335,7 +362,9 @@ impl Agent {
                 name: HANDOFF_TOOL.into(),
                 arguments: arguments.to_string(),
             };
-            let outcome = self.run_tool(call.clone(), inbound, conversation).await;
+            let outcome = self
+                .run_tool(call.clone(), inbound, conversation, false)
+                .await;
             to_store.push(NewMessage::assistant_tool_calls(vec![call]));
             to_store.push(NewMessage::tool_result(
                 outcome.call.id.clone(),
@@ -401,6 +430,12 @@ impl Agent {
             _ => TeamAvailability::Online,
         }
     }
+}
+
+/// The tools a turn whose message tried to override the instructions may still use: those
+/// that change nothing, and the handoff (a person looking at it is always safe).
+fn allowed_when_guarded(spec: &charla_tools::ToolSpec) -> bool {
+    spec.annotations.read_only_hint || spec.name == HANDOFF_TOOL
 }
 
 fn silent_outcome(conversation: &Conversation, understanding: Understanding) -> TurnOutcome {

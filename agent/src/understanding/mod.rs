@@ -7,12 +7,14 @@
 //! - [`llm_intent`]: the [`LlmIntentClassifier`], which asks a chat model for the intent and
 //!   falls back to the embedding classifier.
 //! - [`lexical`]: the embedder intents fall back to without a model.
+//! - [`injection`]: messages that try to override the agent's instructions.
 //! - [`sentiment`]: polarity, label and intensity from a lexicon with rules and, optionally,
 //!   embedding prototypes.
 //!
 //! [`Understander`] runs the three on a message with one query embedding shared by intent and
 //! sentiment; the resulting [`Understanding`] is stored with the message.
 
+pub mod injection;
 pub mod intent;
 pub mod language;
 pub mod lexical;

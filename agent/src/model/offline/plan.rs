@@ -30,6 +30,16 @@ const PRODUCTS_SHOWN: u32 = 3;
 impl OfflineModel {
     pub(super) fn plan(&self, turn: &Turn<'_>) -> Decision {
         let x = &turn.extracted;
+        if turn.hints.suspected_injection {
+            // Instructions are not taken from customers' messages: nothing is looked up or
+            // changed, and the customer hears what the assistant can help with.
+            return Decision::Say(
+                Reply::OutOfScope {
+                    business_name: self.business_name(),
+                },
+                Vec::new(),
+            );
+        }
         if let Some(ticket) = &x.ticket_ref {
             return Decision::Call("get_ticket", json!({ "ticket_id": ticket }));
         }
