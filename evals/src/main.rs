@@ -1,23 +1,41 @@
 //! `charla-evals`: measures charla on public datasets and writes JSON and Markdown reports.
 //!
-//! - `metrics`: ranking metrics (nDCG, MRR, recall, precision), unit-tested by hand.
+//! - `metrics`: ranking and classification metrics, unit-tested by hand.
 //! - `datasets`: finding and reading the public datasets.
+//! - `sample`: deterministic `--limit` and few-shot samples.
+//! - `embedding`: one suite's in-memory embedding memo, with progress.
+//! - `progress`: progress of long steps on stderr.
 //! - `suites`: one module per suite family.
-//! - `report`: the JSON and Markdown reports.
+//! - `scenarios`: the `scenarios:PATH` suite, whole conversations through `charla serve`.
+//! - `report`: the JSON and Markdown reports and what a run was measured with.
+//! - `thresholds`: `--threshold METRIC=VALUE`, the quality floor for CI.
 
 mod datasets;
+mod embedding;
 mod metrics;
+mod progress;
 mod report;
+mod sample;
+mod scenarios;
 mod suites;
+mod thresholds;
 
-use anyhow::{Result, bail};
+use anyhow::{Context, Result, bail};
 use charla_knowledge::Embedder;
+use charla_knowledge::embed::CachedEmbedder;
 use charla_knowledge::embed::bert::LocalEmbedder;
 use charla_knowledge::embed::locate::find_local_model;
-use clap::{Parser, Subcommand};
+use clap::{Parser, Subcommand, ValueEnum};
+use embedding::CountingEmbedder;
+use report::SuiteReport;
+use report::run_info::RunInfo;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
+use std::time::Instant;
+use suites::intent::IntentDataset;
+use suites::sentiment::Language;
+use thresholds::Threshold;
 
 /// Measures charla on public datasets, beside their published results.
 #[derive(Debug, Parser)]
@@ -29,24 +47,139 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Runs suites, e.g. `charla-evals run retrieval:stackfaq`.
+    /// Runs suites, e.g. `charla-evals run intent:banking77 sentiment:tweets:es`.
     Run {
-        /// Suites to run: retrieval:stackfaq.
+        /// Suites to run: retrieval:stackfaq, intent:banking77, intent:clinc150,
+        /// intent:hwu64, sentiment:tweets (es, it, pt and en) or sentiment:tweets:LANG[,LANG],
+        /// scenarios:PATH (a scenario file or a folder of them).
         #[arg(required = true, value_name = "SUITE")]
         suites: Vec<String>,
         /// Where the JSON and Markdown reports go.
         #[arg(long, default_value = "eval-reports")]
         report_dir: PathBuf,
-        /// At most this many examples (queries) per suite, spread over the set.
+        /// At most this many test examples (queries, tweets per language) per suite, spread
+        /// evenly over the test split.
         #[arg(long)]
         limit: Option<usize>,
+        /// The chat model. The intent and sentiment suites measure the embedding classifier
+        /// and the sentiment analyser, which need none: they only run with `offline`.
+        #[arg(long, value_enum, default_value_t = ModelChoice::Offline)]
+        model: ModelChoice,
+        /// Exit with status 1 when METRIC is below VALUE (a fraction), after writing the
+        /// reports; repeatable. Names are SUITE/VARIANT/METRIC, e.g.
+        /// intent:banking77/full/accuracy=0.85, intent:clinc150/full/oos_recall=0.3,
+        /// sentiment:tweets/es/macro_f1=0.55, retrieval:stackfaq/dense/ndcg_at_10=0.85; the
+        /// `metrics` object of report.json lists them all.
+        #[arg(long = "threshold", value_name = "METRIC=VALUE", value_parser = thresholds::parse)]
+        thresholds: Vec<Threshold>,
         /// The public datasets folder (default: shared/datasets beside the repository).
         #[arg(long, env = "CHARLA_DATASETS")]
         datasets: Option<PathBuf>,
         /// A folder with local embedding models (default: ./models).
         #[arg(long, env = "CHARLA_MODEL_DIR")]
         model_dir: Option<PathBuf>,
+        /// Keep the intent and sentiment suites' embeddings in this folder (charla's embedding
+        /// cache, as `charla chat` keeps its intent examples'), so a later run embeds only what
+        /// is new: the figures are the same, the times then exclude the model. Never inside
+        /// the repository. Retrieval always runs the model (its latency is measured).
+        #[arg(long, env = "CHARLA_EVALS_EMBEDDING_CACHE", value_name = "DIR")]
+        embedding_cache: Option<PathBuf>,
+        /// The `charla` binary scenarios start (default: the one beside charla-evals, as
+        /// `cargo build -p charla-agent --bin charla` puts it).
+        #[arg(long, env = "CHARLA_BIN", value_name = "PATH")]
+        charla_bin: Option<PathBuf>,
     },
+}
+
+/// The chat model a run uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum ModelChoice {
+    /// The deterministic offline model (no key, no network).
+    Offline,
+    /// An OpenAI-compatible endpoint (OPENAI_API_KEY, OPENAI_BASE_URL, CHARLA_CHAT_MODEL).
+    Openai,
+}
+
+impl ModelChoice {
+    fn name(self) -> &'static str {
+        match self {
+            Self::Offline => "offline",
+            Self::Openai => "openai",
+        }
+    }
+}
+
+/// The size at which an `--embedding-cache` file starts over: room for every training and
+/// test text of the intent and sentiment suites (about 50,000 vectors of 384 dimensions,
+/// 1,552 bytes each) with margin.
+const EMBEDDING_CACHE_BYTES: u64 = 256 << 20;
+
+/// A suite named on the command line.
+#[derive(Debug, Clone, PartialEq)]
+enum Suite {
+    Retrieval,
+    Intent(IntentDataset),
+    Sentiment(Vec<Language>),
+    Scenarios(PathBuf),
+}
+
+const AVAILABLE: &str = "retrieval:stackfaq, intent:banking77, intent:clinc150, intent:hwu64, \
+                         sentiment:tweets, sentiment:tweets:LANG[,LANG] (es, it, pt, en), \
+                         scenarios:PATH";
+
+impl Suite {
+    fn parse(name: &str) -> Result<Self> {
+        if name == "retrieval:stackfaq" {
+            return Ok(Self::Retrieval);
+        }
+        if let Some(dataset) = IntentDataset::from_suite(name) {
+            return Ok(Self::Intent(dataset));
+        }
+        if let Some(path) = name.strip_prefix("scenarios:") {
+            if path.is_empty() {
+                bail!(
+                    "scenarios: needs a file or folder, e.g. scenarios:examples/velora/scenarios"
+                );
+            }
+            return Ok(Self::Scenarios(PathBuf::from(path)));
+        }
+        if name.starts_with(suites::sentiment::SUITE) {
+            return Ok(Self::Sentiment(suites::sentiment::languages(name)?));
+        }
+        bail!("unknown suite {name:?}; available: {AVAILABLE}")
+    }
+
+    /// The name its metrics start with.
+    fn name(&self) -> &'static str {
+        match self {
+            Self::Retrieval => "retrieval:stackfaq",
+            Self::Intent(dataset) => dataset.suite(),
+            Self::Sentiment(_) => suites::sentiment::SUITE,
+            Self::Scenarios(_) => scenarios::SUITE,
+        }
+    }
+
+    fn needs_embedder(&self) -> bool {
+        !matches!(self, Self::Retrieval | Self::Scenarios(_))
+    }
+
+    /// Why the suite cannot run with `model`, if it cannot.
+    fn refuses(&self, model: ModelChoice) -> Option<String> {
+        match (self, model) {
+            (Self::Intent(_), ModelChoice::Openai) => Some(format!(
+                "{} measures charla's embedding intent classifier; the LLM intent classifier is \
+                 not wired into charla-evals, so --model openai would report the same figures \
+                 under a false name. Run it with --model offline (the default).",
+                self.name()
+            )),
+            (Self::Sentiment(_), ModelChoice::Openai) => Some(format!(
+                "{} measures charla's sentiment analyser, which no chat model takes part in; run \
+                 it with --model offline (the default).",
+                self.name()
+            )),
+            _ => None,
+        }
+    }
 }
 
 #[tokio::main]
@@ -61,40 +194,308 @@ async fn main() -> ExitCode {
 }
 
 async fn run(cli: Cli) -> Result<ExitCode> {
+    let started = Instant::now();
     let Command::Run {
-        suites,
+        suites: names,
         report_dir,
         limit,
+        model,
+        thresholds,
         datasets,
         model_dir,
+        embedding_cache,
+        charla_bin,
     } = cli.command;
+
+    // Everything that can be wrong with the command line fails before the long part.
+    let suites = plan(&names, model, &thresholds)?;
     let datasets = datasets::locate(datasets.as_deref())?;
+
     let mut dirs: Vec<PathBuf> = model_dir.into_iter().collect();
     dirs.push(PathBuf::from("models"));
     dirs.push(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../models"));
-    let embedder: Option<Arc<dyn Embedder>> = match find_local_model(&dirs) {
-        Some(dir) => Some(Arc::new(LocalEmbedder::load(&dir)?)),
-        None => {
-            eprintln!(
-                "note: no local embedding model found; dense and hybrid retrieval are not measured"
-            );
-            None
-        }
+    let Embedders {
+        model: model_embedder,
+        uncached,
+        embedder,
+    } = embedders(&dirs, embedding_cache.as_deref())?;
+    let required = |suite: &Suite| -> Result<Arc<dyn Embedder>> {
+        embedder.clone().with_context(|| {
+            format!(
+                "{} needs the local embedding model (charla's default understanding); none found \
+                 in {}: run scripts/fetch-models.sh or pass --model-dir",
+                suite.name(),
+                dirs.iter()
+                    .map(|d| d.display().to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        })
     };
-    let mut reports = Vec::new();
     for suite in &suites {
-        eprintln!("== {suite}");
-        match suite.as_str() {
-            "retrieval:stackfaq" => {
-                let report =
-                    suites::retrieval::stackfaq(&datasets, embedder.clone(), limit).await?;
-                eprintln!("{}", report::retrieval_markdown(&report));
-                reports.push(report);
-            }
-            other => bail!("unknown suite {other:?}; available: retrieval:stackfaq"),
+        if suite.needs_embedder() {
+            required(suite)?;
         }
     }
-    report::write(&report_dir, &reports)?;
-    eprintln!("reports written to {}", report_dir.display());
-    Ok(ExitCode::SUCCESS)
+    if embedder.is_none() {
+        eprintln!(
+            "note: no local embedding model found; dense and hybrid retrieval are not measured"
+        );
+    }
+
+    let mut run_info = RunInfo::collect(
+        model.name(),
+        embedder.as_ref().map(|e| e.id().to_string()),
+        limit,
+        embedding_cache.as_deref(),
+    );
+    let mut reports = Vec::new();
+    for suite in &suites {
+        eprintln!("== {}", suite.name());
+        let report = match suite {
+            Suite::Retrieval => SuiteReport::Retrieval(
+                suites::retrieval::stackfaq(&datasets, uncached.clone(), limit).await?,
+            ),
+            Suite::Intent(dataset) => SuiteReport::Intent(
+                suites::intent::run(*dataset, &datasets, required(suite)?, limit).await?,
+            ),
+            Suite::Sentiment(languages) => SuiteReport::Sentiment(
+                suites::sentiment::run(&datasets, required(suite)?, languages, limit).await?,
+            ),
+            Suite::Scenarios(path) => {
+                let options = scenario_options(charla_bin.clone(), model, limit)?;
+                SuiteReport::Scenarios(
+                    scenarios::run_suite(path, &options, |r| {
+                        let verdict = if r.passed { "pass" } else { "FAIL" };
+                        eprintln!(
+                            "  {verdict} {} ({} of {} checks failed, {:.1}s)",
+                            r.name, r.failed_checks, r.checks, r.seconds
+                        );
+                    })
+                    .await?,
+                )
+            }
+        };
+        for (name, value) in report.metrics() {
+            eprintln!("  {name} = {value:.4}");
+        }
+        reports.push(report);
+    }
+    run_info.seconds = started.elapsed().as_secs_f64();
+    run_info.texts_embedded = model_embedder.as_ref().map_or(0, |m| m.texts());
+    report::write(&report_dir, &run_info, &reports)?;
+    eprintln!(
+        "reports written to {} ({:.1}s in all)",
+        report_dir.display(),
+        run_info.seconds
+    );
+
+    let breaches = thresholds::check(&thresholds, &report::metrics(&reports))?;
+    if breaches.is_empty() {
+        if !thresholds.is_empty() {
+            eprintln!("all {} thresholds met", thresholds.len());
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    eprintln!(
+        "quality below threshold ({} of {}):",
+        breaches.len(),
+        thresholds.len()
+    );
+    for b in &breaches {
+        eprintln!("  {} = {:.4} < {}", b.metric, b.value, b.min);
+    }
+    Ok(ExitCode::FAILURE)
+}
+
+/// How scenarios start charla: the binary, and the chat model's settings with `--model openai`
+/// (charla reads the endpoint and key from the same environment).
+fn scenario_options(
+    charla_bin: Option<PathBuf>,
+    model: ModelChoice,
+    limit: Option<usize>,
+) -> Result<scenarios::ScenarioOptions> {
+    let charla_binary = match charla_bin {
+        Some(path) if path.is_file() => path,
+        Some(path) => bail!("--charla-bin {}: no such file", path.display()),
+        None => scenarios::default_charla_binary().context(
+            "scenarios need the charla binary: build it (cargo build -p charla-agent --bin charla, \
+             beside charla-evals) or pass --charla-bin PATH",
+        )?,
+    };
+    let mut env = Vec::new();
+    if model == ModelChoice::Openai {
+        let chat_model = std::env::var("CHARLA_CHAT_MODEL").context(
+            "--model openai runs scenarios with the chat model named by CHARLA_CHAT_MODEL \
+             (and OPENAI_BASE_URL, OPENAI_API_KEY); it is not set",
+        )?;
+        env.push(("CHARLA_CHAT_MODEL".to_string(), chat_model));
+    }
+    Ok(scenarios::ScenarioOptions {
+        charla_binary,
+        env,
+        limit,
+    })
+}
+
+/// The suites to run, after checking every name, the model and the thresholds' suites.
+fn plan(names: &[String], model: ModelChoice, thresholds: &[Threshold]) -> Result<Vec<Suite>> {
+    let mut suites: Vec<Suite> = Vec::new();
+    for name in names {
+        let suite = Suite::parse(name)?;
+        if suites.iter().any(|s| s.name() == suite.name()) {
+            bail!(
+                "suite {} given twice (for several languages write sentiment:tweets:es,it)",
+                suite.name()
+            );
+        }
+        if let Some(reason) = suite.refuses(model) {
+            bail!("--model {}: {reason}", model.name());
+        }
+        suites.push(suite);
+    }
+    for threshold in thresholds {
+        let suite = thresholds::suite_of(&threshold.metric);
+        if !suites.iter().any(|s| s.name() == suite) {
+            bail!(
+                "--threshold {}: no suite of this run produces it (running: {})",
+                threshold.metric,
+                suites
+                    .iter()
+                    .map(Suite::name)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+        }
+    }
+    Ok(suites)
+}
+
+/// The embedding model as loaded (counting its texts), as retrieval uses it (always the
+/// model, its latency is measured), and as the intent and sentiment suites use it (through
+/// the `--embedding-cache` when there is one).
+struct Embedders {
+    model: Option<Arc<CountingEmbedder>>,
+    uncached: Option<Arc<dyn Embedder>>,
+    embedder: Option<Arc<dyn Embedder>>,
+}
+
+fn embedders(dirs: &[PathBuf], cache: Option<&std::path::Path>) -> Result<Embedders> {
+    let model_embedder: Option<Arc<CountingEmbedder>> = match find_local_model(dirs) {
+        Some(dir) => Some(Arc::new(CountingEmbedder::new(Arc::new(
+            LocalEmbedder::load(&dir)
+                .with_context(|| format!("embedding model in {}", dir.display()))?,
+        )))),
+        None => None,
+    };
+    let uncached: Option<Arc<dyn Embedder>> =
+        model_embedder.clone().map(|e| -> Arc<dyn Embedder> { e });
+    let embedder: Option<Arc<dyn Embedder>> = match (&model_embedder, cache) {
+        (Some(model), Some(dir)) => Some(Arc::new(
+            CachedEmbedder::open(model.clone(), dir)
+                .with_context(|| format!("embedding cache in {}", dir.display()))?
+                .with_max_bytes(EMBEDDING_CACHE_BYTES),
+        )),
+        _ => uncached.clone(),
+    };
+    Ok(Embedders {
+        model: model_embedder,
+        uncached,
+        embedder,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+
+    #[test]
+    fn suites_parse_by_name() {
+        assert_eq!(
+            Suite::parse("retrieval:stackfaq").unwrap(),
+            Suite::Retrieval
+        );
+        assert_eq!(
+            Suite::parse("intent:clinc150").unwrap(),
+            Suite::Intent(IntentDataset::Clinc150)
+        );
+        assert_eq!(
+            Suite::parse("sentiment:tweets:en").unwrap().name(),
+            "sentiment:tweets"
+        );
+    }
+
+    #[test]
+    fn an_unknown_suite_lists_the_available_ones() {
+        let error = Suite::parse("intent:banking78").unwrap_err().to_string();
+        assert!(
+            error.contains("intent:banking78") && error.contains("intent:banking77"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn intent_and_sentiment_refuse_the_openai_model() {
+        assert!(
+            Suite::Intent(IntentDataset::Hwu64)
+                .refuses(ModelChoice::Openai)
+                .is_some()
+        );
+        assert!(
+            Suite::Sentiment(Vec::new())
+                .refuses(ModelChoice::Openai)
+                .is_some()
+        );
+        assert!(
+            Suite::Intent(IntentDataset::Hwu64)
+                .refuses(ModelChoice::Offline)
+                .is_none()
+        );
+        assert!(Suite::Retrieval.refuses(ModelChoice::Openai).is_none());
+    }
+
+    #[test]
+    fn a_plan_refuses_repeated_suites_and_thresholds_of_suites_not_run() {
+        let names = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let plan_of = |v: &[&str], t: &[&str]| {
+            let thresholds: Vec<Threshold> =
+                t.iter().map(|t| thresholds::parse(t).unwrap()).collect();
+            plan(&names(v), ModelChoice::Offline, &thresholds)
+        };
+        assert_eq!(
+            plan_of(
+                &["intent:hwu64", "sentiment:tweets:es"],
+                &["intent:hwu64/full/accuracy=0.8"]
+            )
+            .unwrap()
+            .len(),
+            2
+        );
+        let error = plan_of(&["intent:hwu64"], &["intent:banking77/full/accuracy=0.8"])
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("intent:banking77/full/accuracy"), "{error}");
+        assert!(plan_of(&["sentiment:tweets:es", "sentiment:tweets:it"], &[]).is_err());
+    }
+
+    #[test]
+    fn thresholds_parse_on_the_command_line() {
+        let cli = Cli::try_parse_from([
+            "charla-evals",
+            "run",
+            "intent:banking77",
+            "--threshold",
+            "intent:banking77/full/accuracy=0.9",
+            "--threshold",
+            "intent:banking77/10shot/macro_f1=0.75",
+        ])
+        .unwrap();
+        let Command::Run { thresholds, .. } = cli.command;
+        assert_eq!(thresholds.len(), 2);
+        let error = Cli::try_parse_from(["charla-evals", "run", "x", "--threshold", "oops"])
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("oops"), "{error}");
+    }
 }

@@ -1,3 +1,10 @@
-//! The evaluation suites, one module each.
+//! The evaluation suites, one module per family.
+//!
+//! - `retrieval`: `retrieval:stackfaq`, FAQ retrieval through the real ingest pipeline.
+//! - `intent`: `intent:banking77`, `intent:clinc150`, `intent:hwu64`, the embedding intent
+//!   classifier with a training split as its examples.
+//! - `sentiment`: `sentiment:tweets`, the sentiment analyser on multilingual tweets.
 
+pub mod intent;
 pub mod retrieval;
+pub mod sentiment;

@@ -3,15 +3,16 @@
 //! pipeline (an FAQ file, the embedded Qdrant engine in a fresh folder), then every query runs
 //! in each retrieval mode.
 
-use crate::metrics;
+use crate::metrics::ranking as metrics;
+use crate::progress::{IngestLines, Progress};
 use anyhow::{Context, Result};
 use charla_knowledge::Embedder;
 use charla_knowledge::index::edge::EdgeIndex;
 use charla_knowledge::index::{DenseLayout, IndexLayout, SearchMode};
-use charla_knowledge::ingest::{IngestOptions, Ingestor, NoProgress};
+use charla_knowledge::ingest::{IngestOptions, Ingestor};
 use charla_knowledge::search::{SearchRequest, Searcher};
 use serde::{Deserialize, Serialize};
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Instant;
@@ -92,6 +93,31 @@ pub struct RetrievalReport {
     pub modes: Vec<ModeScores>,
     /// Seconds spent ingesting.
     pub ingest_seconds: f64,
+    /// Seconds the whole suite took.
+    pub seconds: f64,
+}
+
+impl RetrievalReport {
+    /// Its metrics by full name (`retrieval:stackfaq/dense/ndcg_at_10`, ...); higher is
+    /// better.
+    pub fn metrics(&self) -> BTreeMap<String, f64> {
+        let mut metrics = BTreeMap::new();
+        for m in &self.modes {
+            for (name, value) in [
+                ("ndcg_at_10", m.ndcg_at_10),
+                ("mrr_at_10", m.mrr_at_10),
+                ("recall_at_1", m.recall_at_1),
+                ("recall_at_5", m.recall_at_5),
+                ("recall_at_10", m.recall_at_10),
+                ("precision_at_5", m.precision_at_5),
+                ("bertfaq_ndcg_at_5", m.bertfaq_ndcg_at_5),
+                ("bertfaq_ndcg_at_10", m.bertfaq_ndcg_at_10),
+            ] {
+                metrics.insert(format!("{}/{}/{name}", self.suite, m.mode), value);
+            }
+        }
+        metrics
+    }
 }
 
 /// Runs `retrieval:stackfaq` with at most `limit` queries.
@@ -100,14 +126,13 @@ pub async fn stackfaq(
     embedder: Option<Arc<dyn Embedder>>,
     limit: Option<usize>,
 ) -> Result<RetrievalReport> {
+    let suite_started = Instant::now();
     let dir = datasets.join("stackfaq");
     let corpus: Vec<CorpusItem> = crate::datasets::read_jsonl(&dir.join("corpus.jsonl"))?;
     let mut queries: Vec<Query> = crate::datasets::read_jsonl(&dir.join("queries.jsonl"))?;
     let qrels = read_qrels(&dir.join("qrels.tsv"))?;
     queries.retain(|q| qrels.contains_key(&q.id));
-    if let Some(limit) = limit {
-        queries = spread_sample(queries, limit);
-    }
+    let queries = crate::sample::spread(queries, limit);
 
     let work = tempfile::tempdir().context("temporary folder")?;
     let faq_path = work.path().join("stackfaq.json");
@@ -125,15 +150,17 @@ pub async fn stackfaq(
     };
     let index = Arc::new(EdgeIndex::open(&work.path().join("index"), layout)?);
     let started = Instant::now();
+    let progress = IngestLines::default();
     let report = Ingestor::new(index.clone(), embedder.clone())
         .ingest(
             &[faq_path],
             &IngestOptions {
                 kind: Some(charla_knowledge::Kind::Faq),
             },
-            &NoProgress,
+            &progress,
         )
         .await?;
+    progress.finish();
     anyhow::ensure!(
         !report.has_problems(),
         "the StackFAQ corpus was not ingested cleanly: {:?}",
@@ -157,6 +184,7 @@ pub async fn stackfaq(
         embedder: embedder.map(|e| e.id().to_string()),
         modes: rows,
         ingest_seconds,
+        seconds: suite_started.elapsed().as_secs_f64(),
     })
 }
 
@@ -169,6 +197,7 @@ async fn score_mode(
 ) -> Result<ModeScores> {
     let mut sums = [0.0f64; 8];
     let started = Instant::now();
+    let mut progress = Progress::start(format!("{name} queries"), queries.len());
     for query in queries {
         let mut request = SearchRequest::new(query.text.clone());
         request.mode = mode;
@@ -198,7 +227,9 @@ async fn score_mode(
         sums[5] += metrics::precision_at_k(&ranked, &relevant, 5);
         sums[6] += metrics::ndcg_at_k_within_retrieved(&ranked, &relevant, 5);
         sums[7] += metrics::ndcg_at_k_within_retrieved(&ranked, &relevant, 10);
+        progress.advance(1);
     }
+    progress.finish();
     let n = queries.len().max(1) as f64;
     Ok(ModeScores {
         mode: name.to_string(),
@@ -243,19 +274,4 @@ fn read_qrels(path: &Path) -> Result<HashMap<String, HashSet<String>>> {
         }
     }
     Ok(qrels)
-}
-
-/// At most `limit` items spread evenly over the list, so a fast run still covers every thread.
-fn spread_sample<T>(items: Vec<T>, limit: usize) -> Vec<T> {
-    if limit >= items.len() || limit == 0 {
-        return items;
-    }
-    let step = items.len() as f64 / limit as f64;
-    let picks: HashSet<usize> = (0..limit).map(|i| (i as f64 * step) as usize).collect();
-    items
-        .into_iter()
-        .enumerate()
-        .filter(|(i, _)| picks.contains(i))
-        .map(|(_, t)| t)
-        .collect()
 }

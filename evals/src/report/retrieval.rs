@@ -1,21 +1,19 @@
-//! The reports of a run: `report.json` (stable field names) and `report.md` (tables beside the
-//! published figures).
+//! The Markdown table of a retrieval suite.
 
 use crate::suites::retrieval::{PublishedBm25, RetrievalReport};
-use anyhow::{Context, Result};
 use std::fmt::Write as _;
-use std::path::Path;
 
-/// The Markdown table of a retrieval suite.
-pub fn retrieval_markdown(report: &RetrievalReport) -> String {
+/// The Markdown section of a retrieval suite.
+pub fn markdown(report: &RetrievalReport) -> String {
     let mut md = String::new();
     let _ = writeln!(
         md,
-        "### {} ({} documents, embedder: {}, ingest {:.1}s)\n",
+        "### {} ({} documents, embedder: {}, ingest {:.1}s, {:.1}s in all)\n",
         report.suite,
         report.documents,
         report.embedder.as_deref().unwrap_or("none"),
-        report.ingest_seconds
+        report.ingest_seconds,
+        report.seconds
     );
     let _ = writeln!(
         md,
@@ -54,22 +52,4 @@ pub fn retrieval_markdown(report: &RetrievalReport) -> String {
          are shuffled). Recall@k is the share of a query's relevant items (5.75 on average) found."
     );
     md
-}
-
-/// Writes both reports into `dir`.
-pub fn write(dir: &Path, reports: &[RetrievalReport]) -> Result<()> {
-    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    let json = serde_json::to_string_pretty(&serde_json::json!({ "suites": reports }))?;
-    std::fs::write(dir.join("report.json"), json).context("writing report.json")?;
-    let md: String = reports
-        .iter()
-        .map(retrieval_markdown)
-        .collect::<Vec<_>>()
-        .join("\n");
-    std::fs::write(
-        dir.join("report.md"),
-        format!("# charla evaluation\n\n{md}"),
-    )
-    .context("writing report.md")?;
-    Ok(())
 }

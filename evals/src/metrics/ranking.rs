@@ -1,5 +1,5 @@
 //! Ranking metrics with binary relevance, as BEIR and the published FAQ-retrieval tables
-//! compute them.
+//! compute them (the retrieval suites).
 
 use std::collections::HashSet;
 
