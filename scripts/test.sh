@@ -3,7 +3,9 @@
 # PyPI when it is missing, installs the third-party MCP/WebMCP test clients (the MCP Python SDK
 # from PyPI, playwright-core from npm; the browser is Debian's Chromium, which
 # .ci/install-browser.sh installs as root), then runs every test of the workspace.
-# Extra arguments go to `cargo test` (e.g. `scripts/test.sh -p charla-knowledge`).
+# With no arguments it then runs the evaluation subset with its quality floors
+# (scripts/evals-ci.sh). Extra arguments go to `cargo test` alone (e.g.
+# `scripts/test.sh -p charla-knowledge`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -15,6 +17,9 @@ export CHARLA_MODEL_DIR="$PWD/models"
 scripts/setup-test-clients.sh
 
 if [ "$#" -eq 0 ]; then
-  set -- --workspace
+  cargo test --workspace
+  # The whole suite also guards quality: the evaluation subset with its floors.
+  scripts/evals-ci.sh
+else
+  cargo test "$@"
 fi
-cargo test "$@"
