@@ -124,12 +124,12 @@ pub async fn run_suite(
 pub const SUITE: &str = "scenarios";
 
 impl ScenariosReport {
-    /// `scenarios/pass_rate` (scenarios with every check held) and
-    /// `scenarios/check_pass_rate` (checks held), as fractions.
+    /// `scenarios/all/pass_rate` (scenarios with every check held) and
+    /// `scenarios/all/check_pass_rate` (checks held), as fractions.
     pub fn metrics(&self) -> BTreeMap<String, f64> {
         BTreeMap::from([
-            (format!("{SUITE}/pass_rate"), self.pass_rate),
-            (format!("{SUITE}/check_pass_rate"), self.check_pass_rate),
+            (format!("{SUITE}/all/pass_rate"), self.pass_rate),
+            (format!("{SUITE}/all/check_pass_rate"), self.check_pass_rate),
         ])
     }
 }
