@@ -209,7 +209,12 @@ async fn run(cli: Cli) -> Result<ExitCode> {
 
     // Everything that can be wrong with the command line fails before the long part.
     let suites = plan(&names, model, &thresholds)?;
-    let datasets = datasets::locate(datasets.as_deref())?;
+    // Scenarios need no public dataset: a run of scenarios alone works without the folder.
+    let datasets = if suites.iter().all(|s| matches!(s, Suite::Scenarios(_))) {
+        PathBuf::new()
+    } else {
+        datasets::locate(datasets.as_deref())?
+    };
 
     let mut dirs: Vec<PathBuf> = model_dir.into_iter().collect();
     dirs.push(PathBuf::from("models"));
