@@ -177,7 +177,9 @@ impl OfflineModel {
         )
     }
 
-    /// After `list_bookings` for a cancellation: cancel the only upcoming booking, or ask which.
+    /// After `list_bookings` for a cancellation: cancel the only upcoming booking when the
+    /// message plainly asks to cancel, else show the bookings and ask which (a question such as
+    /// "what bookings do I have?" that was read as a cancellation must not cancel anything).
     fn cancel_which(&self, turn: &Turn<'_>, output: BookingListOutput) -> Decision {
         let upcoming: Vec<&BookingView> = output
             .bookings
@@ -185,7 +187,9 @@ impl OfflineModel {
             .filter(|b| b.status != "cancelled")
             .collect();
         match upcoming.as_slice() {
-            [only] => Decision::Call("cancel_booking", json!({ "booking_id": only.booking_id })),
+            [only] if asks_to_cancel(&turn.text) => {
+                Decision::Call("cancel_booking", json!({ "booking_id": only.booking_id }))
+            }
             [] => Decision::Say(Reply::DontKnow, Vec::new()),
             several => {
                 let options = several
@@ -335,4 +339,14 @@ fn quote(text: &str, title: &str) -> String {
         Some(end) if end > QUOTE_CHARS / 3 => cut.get(..=end).unwrap_or(&cut).trim().to_string(),
         _ => format!("{}…", cut.trim_end()),
     }
+}
+
+/// Word stems with which customers ask to cancel, in es, it, pt and en ("cancela", "anular",
+/// "annulla", "disdire", "desmarcar", "cancel").
+const CANCEL_STEMS: &[&str] = &["cancel", "anul", "annull", "disdi", "desmarc"];
+
+/// Whether `text` plainly asks to cancel something.
+fn asks_to_cancel(text: &str) -> bool {
+    let lowered = text.to_lowercase();
+    CANCEL_STEMS.iter().any(|stem| lowered.contains(stem))
 }
