@@ -90,32 +90,18 @@ pub fn looks_like_injection(text: &str) -> bool {
         })
 }
 
-/// Lower case, accents removed, runs of spaces made one, so "Ignorá  TUS instrucciones" and
-/// "ignora tus instrucciones" read the same.
+/// Lower case, accents removed ([`super::lexical`]'s folding), runs of spaces made one, line
+/// by line, so "Ignorá  TUS instrucciones" and "ignora tus instrucciones" read the same.
 fn fold(text: &str) -> String {
-    let mut folded = String::with_capacity(text.len());
-    let mut last_space = false;
-    for c in text.chars().flat_map(char::to_lowercase) {
-        let c = match c {
-            'á' | 'à' | 'â' | 'ã' | 'ä' => 'a',
-            'é' | 'è' | 'ê' | 'ë' => 'e',
-            'í' | 'ì' | 'î' | 'ï' => 'i',
-            'ó' | 'ò' | 'ô' | 'õ' | 'ö' => 'o',
-            'ú' | 'ù' | 'û' | 'ü' => 'u',
-            'ç' => 'c',
-            other => other,
-        };
-        if c == ' ' || c == '\t' {
-            if !last_space {
-                folded.push(' ');
-            }
-            last_space = true;
-        } else {
-            folded.push(c);
-            last_space = false;
-        }
-    }
-    folded
+    text.lines()
+        .map(|line| {
+            super::lexical::fold(line)
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 #[cfg(test)]

@@ -42,7 +42,7 @@ impl LexicalEmbedder {
 }
 
 /// Lower case without the accents people often leave out on phones ("revision" = "revisión").
-fn fold(text: &str) -> String {
+pub(crate) fn fold(text: &str) -> String {
     text.chars()
         .flat_map(char::to_lowercase)
         .map(|c| match c {
