@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 
 scripts/fetch-models.sh models
 cargo build --release --quiet
-charla=target/release/charla
+charla="${CARGO_TARGET_DIR:-target}/release/charla"
 export CHARLA_DATA_DIR="${CHARLA_DATA_DIR:-.charla}"
 
 echo "== charla ingest examples/velora/knowledge"
