@@ -19,8 +19,8 @@ use super::UnderstandingError;
 /// The intent of a message nothing else fits, and the answer when no intent is close enough.
 pub const OUT_OF_SCOPE: &str = "out_of_scope";
 
-/// The built-in commerce intents (greeting, product_question, ..., out_of_scope) with examples
-/// in English, Spanish, Italian and Portuguese.
+/// The built-in commerce intents (greeting, product_question, ..., privacy, out_of_scope) with
+/// examples in English, Spanish, Italian and Portuguese.
 pub const DEFAULT_INTENTS_TOML: &str = include_str!("default_intents.toml");
 
 /// Cosine similarity below which a message is out of scope, for multilingual-e5-small with
@@ -696,7 +696,7 @@ mod tests {
     #[test]
     fn builtin_intents_parse_with_examples_in_four_languages() {
         let set = IntentSet::builtin().unwrap();
-        assert_eq!(set.intents.len(), 15);
+        assert_eq!(set.intents.len(), 16);
         for intent in &set.intents {
             for language in ["en", "es", "it", "pt"] {
                 let count = intent.examples.get(language).map_or(0, Vec::len);

@@ -15,6 +15,7 @@ const KNOWLEDGE_INTENTS: &[&str] = &[
     "returns",
     "payment",
     "store_info",
+    "privacy",
 ];
 
 /// Intents about an order that become a ticket when the customer names the order and is
