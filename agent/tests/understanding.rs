@@ -215,6 +215,43 @@ async fn understander_embeds_each_message_once_and_its_result_survives_json() {
 }
 
 #[tokio::test]
+async fn a_greeting_with_a_question_answers_the_question() {
+    let set = IntentSet::from_toml(
+        r#"
+out_of_scope_threshold = 0.5
+[[intent]]
+name = "greeting"
+examples.en = ["good morning everyone", "hello good morning everyone"]
+[[intent]]
+name = "order_status"
+examples.en = ["where is my order", "my order has not arrived"]
+[[intent]]
+name = "out_of_scope"
+examples.en = ["tell me a joke"]
+"#,
+        "greetings",
+    )
+    .unwrap();
+    let embedder = Arc::new(WordHashEmbedder::default());
+    let understander = Understander::with_embedder(embedder.clone(), Some(&set))
+        .await
+        .unwrap();
+    let before = embedder.calls.load(Ordering::SeqCst);
+    let understood = understander
+        .understand("Good morning everyone! where is order", "en")
+        .await
+        .unwrap();
+    assert_eq!(understood.intent.intent, "order_status");
+    // The question without its greeting is embedded once more.
+    assert_eq!(embedder.calls.load(Ordering::SeqCst), before + 2);
+    // A greeting alone, or with a greeting's own short tail, stays a greeting.
+    for text in ["good morning everyone", "hello, good morning!"] {
+        let understood = understander.understand(text, "en").await.unwrap();
+        assert_eq!(understood.intent.intent, "greeting", "{text}");
+    }
+}
+
+#[tokio::test]
 async fn empty_message_is_out_of_scope_without_calling_the_model() {
     let embedder = Arc::new(WordHashEmbedder::default());
     let understander = Understander::with_embedder(embedder.clone(), Some(&tiny_set()))

@@ -19,6 +19,9 @@ use super::UnderstandingError;
 /// The intent of a message nothing else fits, and the answer when no intent is close enough.
 pub const OUT_OF_SCOPE: &str = "out_of_scope";
 
+/// The intent of a message that only says hello; the offline model greets back.
+pub const GREETING: &str = "greeting";
+
 /// The built-in commerce intents (greeting, product_question, ..., privacy, out_of_scope) with
 /// examples in English, Spanish, Italian and Portuguese.
 pub const DEFAULT_INTENTS_TOML: &str = include_str!("default_intents.toml");
@@ -636,6 +639,37 @@ pub fn text_for_embedding(text: &str) -> String {
     }
 }
 
+/// Words after an opening greeting that make a question of their own: fewer are a
+/// greeting's own tail ("hola, ¿hay alguien?", "ciao, c'è qualcuno?").
+const MIN_WORDS_AFTER_GREETING: usize = 3;
+
+/// What follows a message's first clause when that clause may be a greeting ("Buongiorno,
+/// avete luci anteriori?" gives "avete luci anteriori?"): the text after the first `,`, `!`,
+/// `.`, `;`, `:` or line break, when it has at least [`MIN_WORDS_AFTER_GREETING`] words and
+/// the clause before it at most three. `None` when the message is a single clause.
+pub fn after_greeting(text: &str) -> Option<&str> {
+    let text = text.trim();
+    let cut = text.find([',', '!', '.', ';', ':', '\n'])?;
+    let (head, rest) = text.split_at(cut);
+    let rest = rest
+        .trim_start_matches(|c: char| c.is_whitespace() || ",!.;:¡¿".contains(c))
+        .trim_end();
+    let head_words = head.split_whitespace().count();
+    let rest_words = rest.split_whitespace().count();
+    ((1..=3).contains(&head_words) && rest_words >= MIN_WORDS_AFTER_GREETING).then_some(rest)
+}
+
+/// `rest` as the customer would have written it as a message of its own, with a capital
+/// first letter: the embedding model reads "avete luci?" and "Avete luci?" a little
+/// differently, and the examples are whole messages.
+pub fn as_sent_alone(rest: &str) -> String {
+    let mut chars = rest.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
 fn flatten(vectors: &[Vec<f32>], dims: usize) -> Result<Vec<f32>, UnderstandingError> {
     let mut flat = Vec::with_capacity(vectors.len() * dims);
     for vector in vectors {
@@ -737,6 +771,35 @@ mod tests {
         assert_eq!(text_for_embedding("STOP"), "stop");
         assert_eq!(text_for_embedding("OK"), "OK");
         assert_eq!(text_for_embedding("Hi, I'm Ana"), "Hi, I'm Ana");
+    }
+
+    #[test]
+    fn the_question_after_an_opening_greeting_is_found() {
+        assert_eq!(
+            after_greeting("Buongiorno, avete luci anteriori ricaricabili?"),
+            Some("avete luci anteriori ricaricabili?")
+        );
+        assert_eq!(
+            after_greeting("Olá! Têm cadeirinhas de criança?"),
+            Some("Têm cadeirinhas de criança?")
+        );
+        assert_eq!(
+            after_greeting("hola buenas,\n¿tenéis cascos para niños?"),
+            Some("tenéis cascos para niños?")
+        );
+        // A greeting's short tail, one clause, or a long first clause is no question after a
+        // greeting ("hi, how are you?" gives "how are you?", which the classifier reads as a
+        // greeting again).
+        assert_eq!(after_greeting("hola, ¿hay alguien?"), None);
+        assert_eq!(after_greeting("hello is this the shop?"), None);
+        assert_eq!(
+            after_greeting("the bike I bought last week, is it under warranty?"),
+            None
+        );
+        assert_eq!(after_greeting(""), None);
+        assert_eq!(after_greeting(",,,"), None);
+        assert_eq!(as_sent_alone("têm cadeirinhas?"), "Têm cadeirinhas?");
+        assert_eq!(as_sent_alone(""), "");
     }
 
     #[test]

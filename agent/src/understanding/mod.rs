@@ -12,7 +12,8 @@
 //!   embedding prototypes.
 //!
 //! [`Understander`] runs the three on a message with one query embedding shared by intent and
-//! sentiment; the resulting [`Understanding`] is stored with the message.
+//! sentiment (a second one only for a greeting followed by a question, which is classified
+//! without its greeting); the resulting [`Understanding`] is stored with the message.
 
 pub mod injection;
 pub mod intent;
@@ -28,8 +29,8 @@ use charla_knowledge::{EmbedError, EmbedRole, Embedder};
 use serde::{Deserialize, Serialize};
 
 pub use intent::{
-    ClassifierConfig, IntentClassifier, IntentInput, IntentModel, IntentPrediction, IntentSet,
-    IntentSpec, OUT_OF_SCOPE, Scoring,
+    ClassifierConfig, GREETING, IntentClassifier, IntentInput, IntentModel, IntentPrediction,
+    IntentSet, IntentSpec, OUT_OF_SCOPE, Scoring,
 };
 pub use language::{Language, LanguageSource, detect_language};
 pub use lexical::LexicalEmbedder;
@@ -211,7 +212,7 @@ impl Understander {
     ) -> Result<Understanding, UnderstandingError> {
         let model = self.embedder.id();
         let for_intents = embedding.filter(|_| self.intents.embedding_model() == Some(model));
-        let intent = self
+        let mut intent = self
             .intents
             .predict(IntentInput {
                 text,
@@ -219,6 +220,25 @@ impl Understander {
                 embedding: for_intents,
             })
             .await?;
+        if intent.intent == GREETING
+            && let Some(rest) = intent::after_greeting(text)
+        {
+            // "Buongiorno, avete luci anteriori?": the hello outweighs a short question in
+            // the embedding, but the customer wants the question answered. The rest alone
+            // decides, unless it is a greeting too or says nothing the business handles.
+            let rest = intent::as_sent_alone(rest);
+            let asked = self
+                .intents
+                .predict(IntentInput {
+                    text: &rest,
+                    language: &language.code,
+                    embedding: None,
+                })
+                .await?;
+            if asked.intent != GREETING && asked.intent != OUT_OF_SCOPE {
+                intent = asked;
+            }
+        }
         let for_sentiment = embedding.filter(|_| self.sentiment.embedding_model() == Some(model));
         let sentiment = self.sentiment.analyze(text, &language.code, for_sentiment);
         Ok(Understanding {
