@@ -33,7 +33,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Instant;
-use suites::intent::IntentDataset;
+use suites::intent::{IntentDataset, IntentVariants};
+use suites::retrieval::RetrievalDataset;
 use suites::sentiment::Language;
 use thresholds::Threshold;
 
@@ -49,27 +50,33 @@ struct Cli {
 enum Command {
     /// Runs suites, e.g. `charla-evals run intent:banking77 sentiment:tweets:es`.
     Run {
-        /// Suites to run: retrieval:stackfaq, intent:banking77, intent:clinc150,
-        /// intent:hwu64, sentiment:tweets (es, it, pt and en) or sentiment:tweets:LANG[,LANG],
-        /// scenarios:PATH (a scenario file or a folder of them).
+        /// Suites to run: retrieval:stackfaq, retrieval:tau2-banking, intent:banking77,
+        /// intent:clinc150, intent:hwu64 (both variants; add :full or :10shot for one),
+        /// sentiment:tweets (es, it, pt and en) or sentiment:tweets:LANG[,LANG],
+        /// scenarios:PATH (a scenario file or a folder of them), tools:bfcl (BFCL's
+        /// single-turn categories) or tools:bfcl:CATEGORY[,CATEGORY], tools:sgd (the next API
+        /// call of SGD dialogues); the tools suites need --model openai and are reported as
+        /// not run without it.
         #[arg(required = true, value_name = "SUITE")]
         suites: Vec<String>,
         /// Where the JSON and Markdown reports go.
         #[arg(long, default_value = "eval-reports")]
         report_dir: PathBuf,
-        /// At most this many test examples (queries, tweets per language) per suite, spread
-        /// evenly over the test split.
+        /// At most this many test examples (queries, tweets per language, examples per BFCL
+        /// category, SGD service calls) per suite, spread evenly over the test split.
         #[arg(long)]
         limit: Option<usize>,
         /// The chat model. The intent and sentiment suites measure the embedding classifier
-        /// and the sentiment analyser, which need none: they only run with `offline`.
+        /// and the sentiment analyser, which need none: they only run with `offline`. The tools
+        /// suites need `openai`: with `offline` they are reported as not run.
         #[arg(long, value_enum, default_value_t = ModelChoice::Offline)]
         model: ModelChoice,
         /// Exit with status 1 when METRIC is below VALUE (a fraction), after writing the
         /// reports; repeatable. Names are SUITE/VARIANT/METRIC, e.g.
         /// intent:banking77/full/accuracy=0.85, intent:clinc150/full/oos_recall=0.3,
-        /// sentiment:tweets/es/macro_f1=0.55, retrieval:stackfaq/dense/ndcg_at_10=0.85; the
-        /// `metrics` object of report.json lists them all.
+        /// sentiment:tweets/es/macro_f1=0.55, retrieval:stackfaq/dense/ndcg_at_10=0.85,
+        /// tools:bfcl/all/accuracy=0.7, tools:sgd/all/arg_f1=0.6; the `metrics` object of
+        /// report.json lists them all.
         #[arg(long = "threshold", value_name = "METRIC=VALUE", value_parser = thresholds::parse)]
         thresholds: Vec<Threshold>,
         /// The public datasets folder (default: shared/datasets beside the repository).
@@ -117,23 +124,26 @@ const EMBEDDING_CACHE_BYTES: u64 = 256 << 20;
 /// A suite named on the command line.
 #[derive(Debug, Clone, PartialEq)]
 enum Suite {
-    Retrieval,
-    Intent(IntentDataset),
+    Retrieval(RetrievalDataset),
+    Intent(IntentDataset, IntentVariants),
     Sentiment(Vec<Language>),
     Scenarios(PathBuf),
+    Bfcl(Vec<suites::tools::bfcl::Category>),
+    Sgd,
 }
 
-const AVAILABLE: &str = "retrieval:stackfaq, intent:banking77, intent:clinc150, intent:hwu64, \
+const AVAILABLE: &str = "retrieval:stackfaq, retrieval:tau2-banking, intent:banking77, \
+                         intent:clinc150, intent:hwu64 (each also :full or :10shot), \
                          sentiment:tweets, sentiment:tweets:LANG[,LANG] (es, it, pt, en), \
-                         scenarios:PATH";
+                         scenarios:PATH, tools:bfcl, tools:bfcl:CATEGORY[,CATEGORY], tools:sgd";
 
 impl Suite {
     fn parse(name: &str) -> Result<Self> {
-        if name == "retrieval:stackfaq" {
-            return Ok(Self::Retrieval);
+        if let Some(dataset) = RetrievalDataset::from_suite(name) {
+            return Ok(Self::Retrieval(dataset));
         }
-        if let Some(dataset) = IntentDataset::from_suite(name) {
-            return Ok(Self::Intent(dataset));
+        if let Some((dataset, variants)) = suites::intent::parse_suite(name) {
+            return Ok(Self::Intent(dataset, variants));
         }
         if let Some(path) = name.strip_prefix("scenarios:") {
             if path.is_empty() {
@@ -146,27 +156,49 @@ impl Suite {
         if name.starts_with(suites::sentiment::SUITE) {
             return Ok(Self::Sentiment(suites::sentiment::languages(name)?));
         }
+        if name.starts_with(suites::tools::bfcl::SUITE) {
+            return Ok(Self::Bfcl(suites::tools::bfcl::categories(name)?));
+        }
+        if name == suites::tools::sgd::SUITE {
+            return Ok(Self::Sgd);
+        }
         bail!("unknown suite {name:?}; available: {AVAILABLE}")
     }
 
     /// The name its metrics start with.
     fn name(&self) -> &'static str {
         match self {
-            Self::Retrieval => "retrieval:stackfaq",
-            Self::Intent(dataset) => dataset.suite(),
+            Self::Retrieval(dataset) => dataset.suite(),
+            Self::Intent(dataset, _) => dataset.suite(),
             Self::Sentiment(_) => suites::sentiment::SUITE,
             Self::Scenarios(_) => scenarios::SUITE,
+            Self::Bfcl(_) => suites::tools::bfcl::SUITE,
+            Self::Sgd => suites::tools::sgd::SUITE,
         }
     }
 
     fn needs_embedder(&self) -> bool {
-        !matches!(self, Self::Retrieval | Self::Scenarios(_))
+        !matches!(
+            self,
+            Self::Retrieval(_) | Self::Scenarios(_) | Self::Bfcl(_) | Self::Sgd
+        )
+    }
+
+    /// Why the suite will be reported as not run with `model`, if it will: the tools suites
+    /// need a real chat model.
+    fn skipped(&self, model: ModelChoice) -> Option<&'static str> {
+        match (self, model) {
+            (Self::Bfcl(_) | Self::Sgd, ModelChoice::Offline) => {
+                Some(suites::tools::NOT_RUN_REASON)
+            }
+            _ => None,
+        }
     }
 
     /// Why the suite cannot run with `model`, if it cannot.
     fn refuses(&self, model: ModelChoice) -> Option<String> {
         match (self, model) {
-            (Self::Intent(_), ModelChoice::Openai) => Some(format!(
+            (Self::Intent(..), ModelChoice::Openai) => Some(format!(
                 "{} measures charla's embedding intent classifier; the LLM intent classifier is \
                  not wired into charla-evals, so --model openai would report the same figures \
                  under a false name. Run it with --model offline (the default).",
@@ -215,6 +247,16 @@ async fn run(cli: Cli) -> Result<ExitCode> {
     } else {
         datasets::locate(datasets.as_deref())?
     };
+    // The tools suites' chat model, built now so that a missing setting fails before the
+    // long part.
+    let needs_chat_model = suites
+        .iter()
+        .any(|s| matches!(s, Suite::Bfcl(_) | Suite::Sgd));
+    let tools_model = if model == ModelChoice::Openai && needs_chat_model {
+        Some(suites::tools::chat_model_from_env()?)
+    } else {
+        None
+    };
 
     let mut dirs: Vec<PathBuf> = model_dir.into_iter().collect();
     dirs.push(PathBuf::from("models"));
@@ -257,12 +299,16 @@ async fn run(cli: Cli) -> Result<ExitCode> {
     let mut reports = Vec::new();
     for suite in &suites {
         eprintln!("== {}", suite.name());
+        if let Some(reason) = suite.skipped(model) {
+            eprintln!("  not run: it {reason}");
+        }
         let report = match suite {
-            Suite::Retrieval => SuiteReport::Retrieval(
-                suites::retrieval::stackfaq(&datasets, uncached.clone(), limit).await?,
-            ),
-            Suite::Intent(dataset) => SuiteReport::Intent(
-                suites::intent::run(*dataset, &datasets, required(suite)?, limit).await?,
+            Suite::Retrieval(dataset) => {
+                SuiteReport::Retrieval(dataset.run(&datasets, uncached.clone(), limit).await?)
+            }
+            Suite::Intent(dataset, variants) => SuiteReport::Intent(
+                suites::intent::run(*dataset, *variants, &datasets, required(suite)?, limit)
+                    .await?,
             ),
             Suite::Sentiment(languages) => SuiteReport::Sentiment(
                 suites::sentiment::run(&datasets, required(suite)?, languages, limit).await?,
@@ -280,6 +326,12 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                     .await?,
                 )
             }
+            Suite::Bfcl(categories) => SuiteReport::ToolsBfcl(
+                suites::tools::bfcl::run(&datasets, tools_model.clone(), categories, limit).await?,
+            ),
+            Suite::Sgd => SuiteReport::ToolsSgd(
+                suites::tools::sgd::run(&datasets, tools_model.clone(), limit).await?,
+            ),
         };
         for (name, value) in report.metrics() {
             eprintln!("  {name} = {value:.4}");
@@ -361,6 +413,18 @@ fn plan(names: &[String], model: ModelChoice, thresholds: &[Threshold]) -> Resul
     }
     for threshold in thresholds {
         let suite = thresholds::suite_of(&threshold.metric);
+        if let Some(reason) = suites
+            .iter()
+            .find(|s| s.name() == suite)
+            .and_then(|s| s.skipped(model))
+        {
+            bail!(
+                "--threshold {}: {suite} will not run with --model {}, so it has no metrics: \
+                 it {reason}",
+                threshold.metric,
+                model.name()
+            );
+        }
         if !suites.iter().any(|s| s.name() == suite) {
             bail!(
                 "--threshold {}: no suite of this run produces it (running: {})",
@@ -419,11 +483,23 @@ mod tests {
     fn suites_parse_by_name() {
         assert_eq!(
             Suite::parse("retrieval:stackfaq").unwrap(),
-            Suite::Retrieval
+            Suite::Retrieval(RetrievalDataset::StackFaq)
+        );
+        assert_eq!(
+            Suite::parse("retrieval:tau2-banking").unwrap(),
+            Suite::Retrieval(RetrievalDataset::Tau2Banking)
         );
         assert_eq!(
             Suite::parse("intent:clinc150").unwrap(),
-            Suite::Intent(IntentDataset::Clinc150)
+            Suite::Intent(IntentDataset::Clinc150, IntentVariants::Both)
+        );
+        assert_eq!(
+            Suite::parse("intent:hwu64:10shot").unwrap(),
+            Suite::Intent(IntentDataset::Hwu64, IntentVariants::FewShot)
+        );
+        assert_eq!(
+            Suite::parse("intent:hwu64:10shot").unwrap().name(),
+            "intent:hwu64"
         );
         assert_eq!(
             Suite::parse("sentiment:tweets:en").unwrap().name(),
@@ -443,7 +519,7 @@ mod tests {
     #[test]
     fn intent_and_sentiment_refuse_the_openai_model() {
         assert!(
-            Suite::Intent(IntentDataset::Hwu64)
+            Suite::Intent(IntentDataset::Hwu64, IntentVariants::Both)
                 .refuses(ModelChoice::Openai)
                 .is_some()
         );
@@ -453,11 +529,15 @@ mod tests {
                 .is_some()
         );
         assert!(
-            Suite::Intent(IntentDataset::Hwu64)
+            Suite::Intent(IntentDataset::Hwu64, IntentVariants::Both)
                 .refuses(ModelChoice::Offline)
                 .is_none()
         );
-        assert!(Suite::Retrieval.refuses(ModelChoice::Openai).is_none());
+        assert!(
+            Suite::Retrieval(RetrievalDataset::Tau2Banking)
+                .refuses(ModelChoice::Openai)
+                .is_none()
+        );
     }
 
     #[test]

@@ -2,23 +2,29 @@
 //! suite beside the published figures, then the worst failures).
 //!
 //! `report.json` is `{"run": RunInfo, "suites": [...], "metrics": {name: value}}`; each suite
-//! has a `kind` (`retrieval`, `intent`, `sentiment`, `scenarios`) and the fields of its report type;
-//! `metrics` holds every metric a `--threshold` may name, as fractions.
+//! has a `kind` (`retrieval`, `intent`, `sentiment`, `scenarios`, `tools_bfcl`, `tools_sgd`)
+//! and the fields of its report type; `metrics` holds every metric a `--threshold` may name,
+//! as fractions. A suite that needs a real chat model and had none (`tools_bfcl`, `tools_sgd`
+//! with `--model offline`) has `"run": false`, its `reason` and its dataset's size, and no
+//! metrics.
 //!
 //! - `run_info`: date, commit, model, embedder and machine.
-//! - `retrieval`, `intent`, `sentiment`, `scenarios`: the Markdown section of each kind of
-//!   suite.
+//! - `retrieval`, `intent`, `sentiment`, `scenarios`, `tools`: the Markdown section of each
+//!   kind of suite.
 
 pub mod intent;
 pub mod retrieval;
 pub mod run_info;
 pub mod scenarios;
 pub mod sentiment;
+pub mod tools;
 
 use crate::scenarios::ScenariosReport;
 use crate::suites::intent::IntentReport;
 use crate::suites::retrieval::RetrievalReport;
 use crate::suites::sentiment::SentimentReport;
+use crate::suites::tools::bfcl::BfclReport;
+use crate::suites::tools::sgd::SgdReport;
 use anyhow::{Context, Result};
 use run_info::RunInfo;
 use serde::Serialize;
@@ -38,6 +44,10 @@ pub enum SuiteReport {
     Sentiment(SentimentReport),
     /// `scenarios:PATH`.
     Scenarios(ScenariosReport),
+    /// `tools:bfcl`.
+    ToolsBfcl(BfclReport),
+    /// `tools:sgd`.
+    ToolsSgd(SgdReport),
 }
 
 impl SuiteReport {
@@ -48,6 +58,8 @@ impl SuiteReport {
             Self::Intent(r) => r.metrics(),
             Self::Sentiment(r) => r.metrics(),
             Self::Scenarios(r) => r.metrics(),
+            Self::ToolsBfcl(r) => r.metrics(),
+            Self::ToolsSgd(r) => r.metrics(),
         }
     }
 
@@ -58,6 +70,8 @@ impl SuiteReport {
             Self::Intent(r) => intent::markdown(r),
             Self::Sentiment(r) => sentiment::markdown(r),
             Self::Scenarios(r) => scenarios::markdown(r),
+            Self::ToolsBfcl(r) => tools::bfcl_markdown(r),
+            Self::ToolsSgd(r) => tools::sgd_markdown(r),
         }
     }
 }
@@ -119,7 +133,7 @@ fn markdown(run: &RunInfo, reports: &[SuiteReport]) -> String {
             .map(|k| format!(", kernel {k}"))
             .unwrap_or_default(),
         run.limit.map_or("none".to_string(), |l| format!(
-            "{l} examples per suite (per language for sentiment)"
+            "{l} examples per suite (per language for sentiment, per category for tools:bfcl)"
         )),
         run.embedding_cache.as_deref().unwrap_or("none"),
         run.texts_embedded,

@@ -93,6 +93,43 @@ impl IntentDataset {
     }
 }
 
+/// Which variants a run measures: `intent:NAME` both, `intent:NAME:full` or
+/// `intent:NAME:10shot` one (CI runs the few-shot one, whose examples embed in seconds).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IntentVariants {
+    /// `full` and `10shot`.
+    Both,
+    /// Every training example only.
+    Full,
+    /// [`SHOTS`] examples per intent only.
+    FewShot,
+}
+
+impl IntentVariants {
+    fn includes_full(self) -> bool {
+        matches!(self, Self::Both | Self::Full)
+    }
+
+    fn includes_few_shot(self) -> bool {
+        matches!(self, Self::Both | Self::FewShot)
+    }
+}
+
+/// The dataset and variants of a suite name: `intent:banking77`, `intent:banking77:full`,
+/// `intent:banking77:10shot`.
+pub fn parse_suite(name: &str) -> Option<(IntentDataset, IntentVariants)> {
+    if let Some(dataset) = IntentDataset::from_suite(name) {
+        return Some((dataset, IntentVariants::Both));
+    }
+    let (suite, variant) = name.rsplit_once(':')?;
+    let variants = match variant {
+        "full" => IntentVariants::Full,
+        "10shot" => IntentVariants::FewShot,
+        _ => return None,
+    };
+    Some((IntentDataset::from_suite(suite)?, variants))
+}
+
 /// One line of a dataset's `train.jsonl` or `test.jsonl`.
 #[derive(Debug, Clone, Deserialize)]
 struct LabelledText {
@@ -209,6 +246,7 @@ impl IntentReport {
 /// Errors: unreadable dataset files, an empty split, or the embedder failing.
 pub async fn run(
     dataset: IntentDataset,
+    variants: IntentVariants,
     datasets: &Path,
     embedder: Arc<dyn Embedder>,
     limit: Option<usize>,
@@ -235,8 +273,18 @@ pub async fn run(
         ..ClassifierConfig::default()
     };
 
+    let shots = sample::k_per_class(&train, |e| e.label.as_str(), SHOTS, FEW_SHOT_SEED);
     let memo = Arc::new(MemoEmbedder::new(embedder.clone()));
-    let example_texts: Vec<String> = train.iter().map(|e| text_for_embedding(&e.text)).collect();
+    // The few-shot examples are part of the training split: embed only what will be used.
+    let embedded = if variants.includes_full() {
+        &train
+    } else {
+        &shots
+    };
+    let example_texts: Vec<String> = embedded
+        .iter()
+        .map(|e| text_for_embedding(&e.text))
+        .collect();
     let mut embed_seconds = memo
         .warm(
             &example_texts,
@@ -250,16 +298,19 @@ pub async fn run(
         .warm(&query_texts, EmbedRole::Query, "embedding the test queries")
         .await?;
 
-    let shots = sample::k_per_class(&train, |e| e.label.as_str(), SHOTS, FEW_SHOT_SEED);
-    let mut variants = Vec::new();
-    for (name, setting, examples) in [
-        ("full", "all of the training split".to_string(), &train),
-        (
+    let mut runs = Vec::new();
+    if variants.includes_full() {
+        runs.push(("full", "all of the training split".to_string(), &train));
+    }
+    if variants.includes_few_shot() {
+        runs.push((
             "10shot",
             format!("{SHOTS} training examples per intent, seed {FEW_SHOT_SEED}"),
             &shots,
-        ),
-    ] {
+        ));
+    }
+    let mut variants = Vec::new();
+    for (name, setting, examples) in runs {
         let pairs: Vec<(String, String)> = examples
             .iter()
             .map(|e| (e.label.clone(), e.text.clone()))
