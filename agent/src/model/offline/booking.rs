@@ -106,7 +106,8 @@ fn overlap(name: &str, message: &[String]) -> usize {
 
 /// The location `text` names among `allowed` (ids), by id or by a word of its name that the
 /// other locations' names do not share ("Barcelona", "Milano"; "Milán" and "Milan" too, as
-/// folded prefixes).
+/// folded prefixes; "Milão" and "Barcellona" as the same word spelt in another language, see
+/// [`same_place_name`]).
 pub(super) fn match_location(
     business: &Business,
     allowed: &[String],
@@ -137,15 +138,43 @@ pub(super) fn match_location(
             );
             keys.iter()
                 .filter(|k| k.chars().count() >= 4 && !shared(k))
-                .any(|key| {
-                    message.iter().any(|m| {
-                        m == key
-                            || (m.chars().count() >= 4
-                                && (key.starts_with(m.as_str()) || m.starts_with(key.as_str())))
-                    })
-                })
+                .any(|key| message.iter().any(|m| same_place_name(m, key)))
         })
         .map(|l| l.id.clone())
+}
+
+/// Whether `word` of a message names the place `key` (both folded): the same word, one a
+/// prefix of the other ("milan" ~ "milano"), or, for names of five letters or more, one letter
+/// changed, added or dropped, which is how city names differ between the languages customers
+/// write in (Milão, Milán, Milano; Barcellona, Barcelona).
+fn same_place_name(word: &str, key: &str) -> bool {
+    let letters = word.chars().count();
+    word == key
+        || (letters >= 4 && (key.starts_with(word) || word.starts_with(key)))
+        || (letters >= 5 && key.chars().count() >= 5 && one_edit_apart(word, key))
+}
+
+/// Whether `a` becomes `b` with at most one letter changed, added or dropped.
+fn one_edit_apart(a: &str, b: &str) -> bool {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    let (short, long) = if a.len() <= b.len() {
+        (&a, &b)
+    } else {
+        (&b, &a)
+    };
+    if long.len() - short.len() > 1 {
+        return false;
+    }
+    let same_start = short
+        .iter()
+        .zip(long.iter())
+        .take_while(|(x, y)| x == y)
+        .count();
+    let skip = usize::from(short.len() == long.len());
+    // After the first difference, the rest must match with one letter skipped in the longer
+    // word (or in both, for a changed letter).
+    short.get(same_start + skip..) == long.get(same_start + 1..)
 }
 
 /// The slots to offer from an availability result: the first ones, or, when the customer
@@ -242,4 +271,50 @@ pub(super) fn this_turn_availability(ran: &[Ran]) -> Option<AvailabilityOutput> 
         .rev()
         .find(|r| r.name == "check_availability")
         .and_then(|r| outputs::parse(&r.content))
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+    use std::path::Path;
+
+    fn velora() -> Business {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/velora/business.toml");
+        Business::load(&path).unwrap()
+    }
+
+    #[test]
+    fn a_city_named_in_another_language_finds_its_shop() {
+        let business = velora();
+        let all: Vec<String> = business.locations.iter().map(|l| l.id.clone()).collect();
+        for (text, shop) in [
+            ("quero marcar uma reparação de furo em Milão", "milan"),
+            ("en Milán por favor", "milan"),
+            ("a Milano", "milan"),
+            ("in Barcellona", "barcelona"),
+            ("Barcelona", "barcelona"),
+        ] {
+            assert_eq!(
+                match_location(&business, &all, text).as_deref(),
+                Some(shop),
+                "{text}"
+            );
+        }
+        for text in ["quero marcar uma revisão", "in the morning", "mil euros"] {
+            assert_eq!(match_location(&business, &all, text), None, "{text}");
+        }
+    }
+
+    #[test]
+    fn one_edit_apart_counts_one_change_addition_or_removal() {
+        assert!(one_edit_apart("milao", "milan"));
+        assert!(one_edit_apart("barcellona", "barcelona"));
+        assert!(one_edit_apart("milano", "milan"));
+        assert!(one_edit_apart("milan", "milan"));
+        assert!(one_edit_apart("milao", "milano"));
+        assert!(!one_edit_apart("milao", "milanese"));
+        assert!(!one_edit_apart("roma", "milan"));
+        assert!(!one_edit_apart("", "ab"));
+    }
 }
