@@ -188,6 +188,28 @@ fn spanish_customer_books_a_slot_in_two_messages() {
     );
 }
 
+#[test]
+fn a_slot_tapped_after_tapping_the_service_and_the_shop_is_booked() {
+    let shared = agent_or_skip!();
+    let contact = "es-taps";
+    say(shared, contact, "Quiero pedir cita para el taller");
+    say(shared, contact, "Revisión completa");
+    // A tapped shop name reads as no intent at all; the offer must still come.
+    let offer = say(shared, contact, "Velora Cycles Barcelona");
+    assert_eq!(tools_called(&offer), ["check_availability"]);
+    let first = offer.choices.first().expect("slots offered as choices");
+    // WhatsApp sends back the tapped row's title ("02/03 10:30").
+    let booked = say(shared, contact, &first.title);
+    assert_eq!(
+        tools_called(&booked),
+        ["book_appointment"],
+        "{:?}",
+        booked.tool_calls
+    );
+    assert_eq!(booked.tool_calls[0].arguments["service"], "full-service");
+    assert!(booked.tool_calls[0].ok, "{:?}", booked.tool_calls[0]);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Italian
 // ---------------------------------------------------------------------------------------------

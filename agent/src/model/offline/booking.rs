@@ -255,6 +255,17 @@ pub(super) fn last_offer(turn: &Turn<'_>) -> Option<(AvailabilityOutput, String)
     Some((output, asked))
 }
 
+/// Whether the last tool the assistant ran before this turn was `check_availability`, so its
+/// offer is what the customer is answering.
+pub(super) fn offer_is_latest(turn: &Turn<'_>) -> bool {
+    turn.earlier
+        .iter()
+        .rev()
+        .find(|m| m.role == Role::Tool)
+        .and_then(|result| call_of(turn.earlier, result))
+        == Some("check_availability")
+}
+
 /// The name of the tool whose result `result` is.
 fn call_of<'m>(messages: &'m [ChatMessage], result: &ChatMessage) -> Option<&'m str> {
     let id = result.tool_call_id.as_deref()?;

@@ -89,12 +89,16 @@ impl OfflineModel {
     }
 
     /// Booking, or a short answer (a service, a shop, a day, a time, "the second") right after
-    /// the customer was booking.
+    /// the customer was booking: their previous message was about booking, or the last thing
+    /// the assistant did was offer slots (a tapped shop name in between reads as no intent at
+    /// all, and the slot tapped next must still book).
     fn in_booking_dialogue(&self, turn: &Turn<'_>) -> bool {
         if turn.intent() == "booking" {
             return true;
         }
-        if turn.hints.previous_intent.as_deref() != Some("booking") {
+        if turn.hints.previous_intent.as_deref() != Some("booking")
+            && !booking::offer_is_latest(turn)
+        {
             return false;
         }
         let x = &turn.extracted;
