@@ -64,6 +64,19 @@ impl ConversationStore {
         conversation_from_row(&row)
     }
 
+    /// The language the conversation of `contact_id` on `channel` is in so far, if it has one
+    /// (without starting a conversation).
+    pub async fn language_of(
+        &self,
+        contact_id: &str,
+        channel: &str,
+    ) -> Result<Option<String>, ConversationError> {
+        Ok(self
+            .find(contact_id, channel)
+            .await?
+            .and_then(|conversation| conversation.language))
+    }
+
     async fn find(
         &self,
         contact_id: &str,

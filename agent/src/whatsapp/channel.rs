@@ -272,7 +272,7 @@ impl WhatsAppChannel {
         let now = self.inner.agent.parts().clock.now();
 
         if let (1, Some(request)) = (pending.len(), rules::keyword_request(&text)) {
-            let (consent, language, reply) = match request {
+            let (consent, keyword_language, reply) = match request {
                 KeywordRequest::OptOut(language) => {
                     (Consent::OptedOut, language, Reply::OptOutConfirmed)
                 }
@@ -280,6 +280,16 @@ impl WhatsAppChannel {
                     (Consent::OptedIn, language, Reply::OptInConfirmed)
                 }
             };
+            let conversation_language = self
+                .inner
+                .agent
+                .parts()
+                .conversations
+                .language_of(contact, CHANNEL)
+                .await
+                .map_err(AgentError::from)?;
+            let language =
+                rules::confirmation_language(keyword_language, conversation_language.as_deref());
             self.inner
                 .store
                 .set_consent(contact, consent, "keyword", Some(&text), now)

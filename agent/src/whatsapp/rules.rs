@@ -193,6 +193,15 @@ pub fn keyword_request(text: &str) -> Option<KeywordRequest> {
         .map(|(_, language)| KeywordRequest::OptIn(language))
 }
 
+/// The language to confirm a keyword request in: the conversation's, when it has one charla
+/// writes replies in, since keywords travel between languages (the Italian promotion says
+/// "rispondi STOP"); otherwise the keyword's own.
+pub fn confirmation_language<'a>(keyword: &'a str, conversation: Option<&'a str>) -> &'a str {
+    conversation
+        .filter(|code| charla_prompts::Language::from_code(code).is_some())
+        .unwrap_or(keyword)
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
@@ -360,5 +369,14 @@ mod tests {
         ] {
             assert_eq!(keyword_request(text), None, "{text}");
         }
+    }
+
+    #[test]
+    fn a_keyword_is_confirmed_in_the_conversations_language() {
+        // An Italian customer answers "STOP", as the Italian promotion tells them to.
+        assert_eq!(confirmation_language("en", Some("it")), "it");
+        // A first message, or a conversation in a language without reply templates.
+        assert_eq!(confirmation_language("en", None), "en");
+        assert_eq!(confirmation_language("es", Some("fr")), "es");
     }
 }
