@@ -29,7 +29,7 @@ if [ -d "$datasets/tweet_sentiment_multilingual" ]; then
   floors+=(--threshold intent:hwu64/10shot/accuracy=0.70)
   suites+=(sentiment:tweets:es)
   floors+=(--threshold sentiment:tweets/es/macro_f1=0.60)
-  suites+=(retrieval:stackfaq)
+  suites+=(retrieval:stackfaq tools:bfcl tools:sgd)  # the tools suites report "not run" offline
   floors+=(--threshold retrieval:stackfaq/bm25/ndcg_at_10=0.70)
   floors+=(--threshold retrieval:stackfaq/hybrid/ndcg_at_10=0.82)
 else
