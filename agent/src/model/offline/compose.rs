@@ -231,12 +231,13 @@ impl OfflineModel {
                     .and_then(|s| s.as_str())
                     .unwrap_or_default()
                     .to_string();
+                let now = self.clock.now();
                 let alternatives = booking::this_turn_availability(&turn.ran)
                     .or_else(|| booking::last_offer(turn).map(|(o, _)| o))
                     .map(|o| {
                         o.slots
                             .into_iter()
-                            .filter(|s| s.start != taken)
+                            .filter(|s| s.start != taken && !s.has_started(now))
                             .take(booking::OFFERED_SLOTS)
                             .map(|s| Slot {
                                 date: s.date().to_string(),

@@ -96,6 +96,14 @@ impl FreeSlot {
     pub fn time(&self) -> &str {
         self.start.get(11..16).unwrap_or_default()
     }
+
+    /// Whether the slot starts at or before `now` (a slot offered in an earlier turn may
+    /// have passed since). A start that does not parse counts as passed: it cannot be booked.
+    pub fn has_started(&self, now: jiff::Timestamp) -> bool {
+        self.start
+            .parse::<jiff::Timestamp>()
+            .map_or(true, |start| start <= now)
+    }
 }
 
 /// `list_bookings`.

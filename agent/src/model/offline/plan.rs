@@ -129,6 +129,14 @@ impl OfflineModel {
             (_, Some(time)) => booking::slot_at(&offer, day, time),
             _ => None,
         }?;
+        if slot.has_started(self.clock.now()) {
+            // Offered in an earlier turn and gone by now (the customer came back the next
+            // day): look again from now, so what is offered next can still be booked.
+            return Some(Decision::Call(
+                "check_availability",
+                json!({ "service": offer.service.id, "location": slot.location }),
+            ));
+        }
         Some(Decision::Call(
             "book_appointment",
             json!({ "service": offer.service.id, "start": slot.start, "location": slot.location }),
@@ -268,4 +276,68 @@ fn ticket_arguments(turn: &Turn<'_>) -> Value {
         arguments["order_reference"] = json!(order);
     }
     arguments
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::super::OfflineModel;
+    use crate::model::{ChatMessage, ChatModel, ChatRequest, ToolCall, TurnHints};
+    use charla_prompts::Prompts;
+    use charla_tools::{Business, Clock};
+    use std::sync::Arc;
+
+    /// A Spanish conversation in which slots on Monday 2 March were offered, answered with
+    /// "la 2" at `now`: the tool the offline model calls and its arguments.
+    async fn pick_second_slot_at(now: &str) -> (String, serde_json::Value) {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../examples/velora/business.toml");
+        let business = Arc::new(Business::load(&path).unwrap());
+        let clock = Clock::fixed(now.parse().unwrap());
+        let model = OfflineModel::new(Arc::new(Prompts::embedded()), Some(business), clock);
+        let call = ToolCall {
+            id: "a1".into(),
+            name: "check_availability".into(),
+            arguments: r#"{"service":"basic-service","location":"barcelona"}"#.into(),
+        };
+        let offer = serde_json::json!({
+            "service": { "id": "basic-service" },
+            "slots": [
+                { "start": "2026-03-02T10:30:00+01:00", "location": "barcelona" },
+                { "start": "2026-03-02T11:30:00+01:00", "location": "barcelona" },
+            ],
+        });
+        let request = ChatRequest {
+            messages: vec![
+                ChatMessage::user("Hola, quiero reservar una revisión básica en Barcelona"),
+                ChatMessage::assistant_tool_calls(vec![call]),
+                ChatMessage::tool_result("a1", offer.to_string()),
+                ChatMessage::assistant("1. lunes 2 de marzo a las 10:30 2. ... a las 11:30"),
+                ChatMessage::user("la 2"),
+            ],
+            hints: TurnHints {
+                language: Some("es".into()),
+                intent: Some("greeting".into()),
+                previous_intent: Some("booking".into()),
+                ..TurnHints::default()
+            },
+            ..ChatRequest::default()
+        };
+        let response = model.complete(&request).await.unwrap();
+        let call = response.message.tool_calls.first().cloned().unwrap();
+        (call.name, serde_json::from_str(&call.arguments).unwrap())
+    }
+
+    #[tokio::test]
+    async fn a_slot_picked_from_an_offer_that_has_passed_is_looked_up_again() {
+        // The next day: Monday's slots are gone, so availability is checked again from now.
+        let (tool, arguments) = pick_second_slot_at("2026-03-03T10:00:00Z").await;
+        assert_eq!(tool, "check_availability");
+        assert_eq!(arguments["service"], "basic-service");
+        assert_eq!(arguments["location"], "barcelona");
+        // Minutes after the offer, the same answer books.
+        let (tool, arguments) = pick_second_slot_at("2026-03-02T09:05:00Z").await;
+        assert_eq!(tool, "book_appointment");
+        assert_eq!(arguments["start"], "2026-03-02T11:30:00+01:00");
+    }
 }
