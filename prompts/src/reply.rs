@@ -41,6 +41,11 @@ pub enum Reply {
         source: String,
         /// The passage that answers the question, as retrieved.
         text: String,
+        /// The language the passage is written in (ISO 639-1), when it is not the reply's:
+        /// the reply then says, in the customer's language, that the text is quoted as
+        /// published and offers to explain it.
+        #[serde(default)]
+        original_language: Option<String>,
     },
     /// No source answers the question: say so and offer a person.
     DontKnow,
@@ -86,6 +91,14 @@ pub enum Reply {
     BookingCancelled {
         /// The booking that no longer stands.
         booking: BookingDetails,
+        /// What the business's rules charge for cancelling this late (less than
+        /// `cancellation_notice_hours` before the start), when they charge anything: the
+        /// reply says so.
+        #[serde(default)]
+        late_fee: Option<Price>,
+        /// The notice the rules ask for, in hours; said with `late_fee`.
+        #[serde(default)]
+        cancellation_notice_hours: Option<u32>,
     },
     /// A booking could not be made; offer `alternatives` if there are any.
     BookingFailed {

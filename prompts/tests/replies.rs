@@ -105,13 +105,32 @@ fn samples(kind: ReplyKind, language: Language) -> Vec<(&'static str, Reply)> {
             ("empty list", Reply::ProductResults { query: "tandem".into(), items: vec![] }),
         ],
         ReplyKind::NoProductResults => vec![("with query", Reply::NoProductResults { query: "tandem".into() })],
-        ReplyKind::SourceAnswer => vec![(
-            "policy",
-            Reply::SourceAnswer {
-                source: "returns policy".into(),
-                text: "You can return any product within 30 days of delivery without giving a reason.\n".into(),
-            },
-        )],
+        ReplyKind::SourceAnswer => vec![
+            (
+                "policy",
+                Reply::SourceAnswer {
+                    source: "returns policy".into(),
+                    text: "You can return any product within 30 days of delivery without giving a reason.\n".into(),
+                    original_language: None,
+                },
+            ),
+            (
+                "policy published in English only",
+                Reply::SourceAnswer {
+                    source: "returns policy".into(),
+                    text: "You can return any product within 30 days of delivery without giving a reason.\n".into(),
+                    original_language: Some("en".into()),
+                },
+            ),
+            (
+                "policy in a language without a name",
+                Reply::SourceAnswer {
+                    source: "returns policy".into(),
+                    text: "Retourner sous 30 jours.".into(),
+                    original_language: Some("fr".into()),
+                },
+            ),
+        ],
         ReplyKind::DontKnow => vec![("", Reply::DontKnow)],
         ReplyKind::TicketCreated => vec![("", Reply::TicketCreated { ticket_id: "T-1042".into() })],
         ReplyKind::TicketStatus => [
@@ -194,7 +213,24 @@ fn samples(kind: ReplyKind, language: Language) -> Vec<(&'static str, Reply)> {
                 },
             ),
         ],
-        ReplyKind::BookingCancelled => vec![("", Reply::BookingCancelled { booking: booking(language) })],
+        ReplyKind::BookingCancelled => vec![
+            (
+                "in time",
+                Reply::BookingCancelled {
+                    booking: booking(language),
+                    late_fee: None,
+                    cancellation_notice_hours: Some(24),
+                },
+            ),
+            (
+                "late, with a fee",
+                Reply::BookingCancelled {
+                    booking: booking(language),
+                    late_fee: Some(Price::new(15.0, "EUR")),
+                    cancellation_notice_hours: Some(24),
+                },
+            ),
+        ],
         ReplyKind::BookingFailed => vec![
             (
                 "slot taken, with alternatives",

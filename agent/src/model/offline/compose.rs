@@ -15,6 +15,11 @@ use serde_json::json;
 /// Characters of a passage quoted in a reply (WhatsApp messages are read on phones).
 const QUOTE_CHARS: usize = 700;
 
+/// Characters of a passage quoted in a reply in another language than the passage's: its
+/// opening sentence or two, where FAQ answers and policy sections state the rule, so that the
+/// customer's language carries the reply.
+const FOREIGN_QUOTE_CHARS: usize = 160;
+
 impl OfflineModel {
     pub(super) fn compose(&self, turn: &Turn<'_>, last: &Ran) -> Decision {
         if let Some((kind, _message)) = outputs::tool_error(&last.content) {
@@ -45,6 +50,11 @@ impl OfflineModel {
             "cancel_booking" => match outputs::parse::<BookingView>(&last.content) {
                 Some(booking) => say(Reply::BookingCancelled {
                     booking: self.details(&booking, &turn.language),
+                    late_fee: self.late_cancellation_fee(&booking),
+                    cancellation_notice_hours: self
+                        .business
+                        .as_ref()
+                        .and_then(|b| b.booking.cancellation_notice_hours),
                 }),
                 None => say(Reply::GenericError),
             },
@@ -127,8 +137,25 @@ impl OfflineModel {
         } else {
             best.title.clone()
         };
-        let text = quote(&best.text, &best.title);
-        Decision::Say(Reply::SourceAnswer { source, text }, vec![best.source])
+        // A passage in another language than the customer's is quoted shorter (its opening,
+        // where FAQs and policies give the answer) inside a reply that says so in the
+        // customer's language: the offline model cannot translate.
+        let original_language = Some(best.locale.as_str())
+            .filter(|l| l.len() == 2 && *l != turn.language)
+            .map(str::to_string);
+        let limit = match original_language {
+            Some(_) => FOREIGN_QUOTE_CHARS,
+            None => QUOTE_CHARS,
+        };
+        let text = quote(&best.text, &best.title, limit);
+        Decision::Say(
+            Reply::SourceAnswer {
+                source,
+                text,
+                original_language,
+            },
+            vec![best.source],
+        )
     }
 
     /// After `check_availability`: book at once when the customer named a free time, else
@@ -278,6 +305,18 @@ impl OfflineModel {
         }
     }
 
+    /// The fee the business's booking rules charge for cancelling `booking` now: its
+    /// `no_show_fee` when less than `cancellation_notice_hours` are left before the start.
+    fn late_cancellation_fee(&self, booking: &BookingView) -> Option<Price> {
+        let business = self.business.as_ref()?;
+        let hours = business.booking.cancellation_notice_hours?;
+        let fee = business.booking.no_show_fee.filter(|fee| *fee > 0.0)?;
+        let start = booking.start.parse::<jiff::Timestamp>().ok()?;
+        let notice = jiff::SignedDuration::from_hours(i64::from(hours));
+        let left = start.duration_since(self.clock.now());
+        (left < notice).then(|| Price::new(fee, business.currency.clone()))
+    }
+
     fn service_name(&self, id: &str, language: &str) -> String {
         self.business
             .as_ref()
@@ -317,8 +356,8 @@ fn faq_name(language: &str) -> &'static str {
     }
 }
 
-/// The passage without its repeated heading, cut at a sentence end near [`QUOTE_CHARS`].
-fn quote(text: &str, title: &str) -> String {
+/// The passage without its repeated heading, cut at a sentence end near `limit` characters.
+fn quote(text: &str, title: &str, limit: usize) -> String {
     let mut body = text.trim();
     for prefix in [
         title,
@@ -332,12 +371,12 @@ fn quote(text: &str, title: &str) -> String {
             }
         }
     }
-    if body.chars().count() <= QUOTE_CHARS {
+    if body.chars().count() <= limit {
         return body.to_string();
     }
-    let cut: String = body.chars().take(QUOTE_CHARS).collect();
+    let cut: String = body.chars().take(limit).collect();
     match cut.rfind(['.', '!', '?', '\n']) {
-        Some(end) if end > QUOTE_CHARS / 3 => cut.get(..=end).unwrap_or(&cut).trim().to_string(),
+        Some(end) if end > limit / 3 => cut.get(..=end).unwrap_or(&cut).trim().to_string(),
         _ => format!("{}…", cut.trim_end()),
     }
 }
@@ -350,4 +389,142 @@ const CANCEL_STEMS: &[&str] = &["cancel", "anul", "annull", "disdi", "desmarc"];
 fn asks_to_cancel(text: &str) -> bool {
     let lowered = text.to_lowercase();
     CANCEL_STEMS.iter().any(|stem| lowered.contains(stem))
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::super::OfflineModel;
+    use crate::model::{ChatMessage, ChatModel, ChatRequest, ToolCall, TurnHints};
+    use charla_prompts::Prompts;
+    use charla_tools::{Business, Clock};
+    use std::sync::Arc;
+
+    fn velora() -> Arc<Business> {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../examples/velora/business.toml");
+        Arc::new(Business::load(&path).unwrap())
+    }
+
+    /// The reply the offline model writes, at `now`, to a customer writing `text` in
+    /// `language`, after `tool` returned `output`.
+    async fn reply_after(
+        now: &str,
+        language: &str,
+        text: &str,
+        tool: &str,
+        output: serde_json::Value,
+    ) -> String {
+        let clock = Clock::fixed(now.parse().unwrap());
+        let model = OfflineModel::new(Arc::new(Prompts::embedded()), Some(velora()), clock);
+        let call = ToolCall {
+            id: "t1".into(),
+            name: tool.into(),
+            arguments: "{}".into(),
+        };
+        let request = ChatRequest {
+            messages: vec![
+                ChatMessage::user(text),
+                ChatMessage::assistant_tool_calls(vec![call]),
+                ChatMessage::tool_result("t1", output.to_string()),
+            ],
+            hints: TurnHints {
+                language: Some(language.into()),
+                ..TurnHints::default()
+            },
+            ..ChatRequest::default()
+        };
+        let response = model.complete(&request).await.unwrap();
+        response.message.content.unwrap_or_default()
+    }
+
+    async fn answer_with(language: &str, passages: serde_json::Value) -> String {
+        reply_after(
+            "2026-03-02T09:00:00Z",
+            language,
+            "¿Cuántos días tengo para devolver un producto?",
+            "knowledge_search",
+            serde_json::json!({ "passages": passages }),
+        )
+        .await
+    }
+
+    fn passage(locale: &str, text: &str) -> serde_json::Value {
+        serde_json::json!({
+            "source": "policies/returns.md",
+            "title": "30-day returns",
+            "text": text,
+            "kind": "policy",
+            "locale": locale,
+        })
+    }
+
+    #[tokio::test]
+    async fn a_passage_in_another_language_is_quoted_short_in_a_reply_in_the_customers() {
+        let long = format!(
+            "You can return any product within 30 days of delivery. {}",
+            "Further conditions apply to bikes that have been ridden outdoors. ".repeat(12)
+        );
+        let reply = answer_with("es", serde_json::json!([passage("en", &long)])).await;
+        assert!(
+            reply.contains("solo lo tenemos publicado en inglés"),
+            "{reply}"
+        );
+        assert!(reply.contains("within 30 days"), "{reply}");
+        assert!(reply.chars().count() < 700, "quoted short: {reply}");
+        assert_eq!(
+            crate::understanding::detect_language(&reply, "und").code,
+            "es",
+            "{reply}"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_passage_in_the_customers_language_is_quoted_as_it_is() {
+        let reply = answer_with(
+            "es",
+            serde_json::json!([passage(
+                "es",
+                "Tienes 30 días para devolver cualquier producto."
+            )]),
+        )
+        .await;
+        assert!(!reply.contains("publicado en"), "{reply}");
+        assert!(reply.contains("Tienes 30 días"), "{reply}");
+    }
+
+    fn cancelled(start: &str) -> serde_json::Value {
+        serde_json::json!({
+            "booking_id": "B-000001",
+            "status": "cancelled",
+            "service": { "id": "basic-service" },
+            "location_name": "Velora Cycles Barcelona",
+            "start": start,
+        })
+    }
+
+    #[tokio::test]
+    async fn cancelling_less_than_the_notice_before_the_start_mentions_the_late_fee() {
+        // 16:00 Madrid time is 15:00 UTC: two hours ahead at 13:00 UTC.
+        let late = reply_after(
+            "2026-03-02T13:00:00Z",
+            "es",
+            "quiero cancelar mi cita",
+            "cancel_booking",
+            cancelled("2026-03-02T16:00:00+01:00"),
+        )
+        .await;
+        assert!(late.contains("B-000001"), "{late}");
+        assert!(late.contains("15,00 €"), "{late}");
+        assert!(late.contains("24 horas"), "{late}");
+        let in_time = reply_after(
+            "2026-03-01T13:00:00Z",
+            "es",
+            "quiero cancelar mi cita",
+            "cancel_booking",
+            cancelled("2026-03-03T16:00:00+01:00"),
+        )
+        .await;
+        assert!(!in_time.contains("15,00"), "{in_time}");
+    }
 }

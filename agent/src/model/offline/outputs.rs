@@ -58,6 +58,9 @@ pub struct Passage {
     /// `faq` or `policy`.
     #[serde(default)]
     pub kind: String,
+    /// The language it is written in (ISO 639-1), or "und" when unknown.
+    #[serde(default)]
+    pub locale: String,
 }
 
 /// `check_availability`.
