@@ -59,8 +59,13 @@ pub async fn run_scenario(scenario: &Scenario, launch: &Launch, prepared: &Path)
     let started = Instant::now();
     let mut turns = Vec::new();
     let outcome = run_turns(scenario, launch, prepared, &mut turns).await;
-    let checks: usize = scenario.turns.iter().map(|t| count_checks(&t.expect)).sum();
-    let failed_checks = turns.iter().map(|t| t.failures.len()).sum();
+    let planned: Vec<usize> = scenario
+        .turns
+        .iter()
+        .map(|t| count_checks(&t.expect))
+        .collect();
+    let failures: Vec<usize> = turns.iter().map(|t| t.failures.len()).collect();
+    let (checks, failed_checks) = check_counts(&planned, &failures);
     let error = outcome.err().map(|e| format!("{e:#}"));
     ScenarioResult {
         name: scenario.name.clone(),
@@ -72,6 +77,19 @@ pub async fn run_scenario(scenario: &Scenario, launch: &Launch, prepared: &Path)
         error,
         seconds: started.elapsed().as_secs_f64(),
     }
+}
+
+/// The checks of a scenario and how many failed, from each turn's planned checks and the
+/// failures of the turns that ran: the checks of turns that never ran (charla stopped, a
+/// webhook was refused) count as failed, so a run cut short cannot raise the check pass rate.
+fn check_counts(planned: &[usize], failures_of_turns_run: &[usize]) -> (usize, usize) {
+    let checks: usize = planned.iter().sum();
+    let held: usize = planned
+        .iter()
+        .zip(failures_of_turns_run)
+        .map(|(planned, failed)| planned.saturating_sub(*failed))
+        .sum();
+    (checks, checks - held)
 }
 
 async fn run_turns(
@@ -313,4 +331,22 @@ pub fn copy_dir(from: &Path, to: &Path) -> Result<()> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::check_counts;
+
+    #[test]
+    fn failed_checks_are_counted_over_every_turn() {
+        // 3 + 4 + 2 checks; the second turn failed one, the third two.
+        assert_eq!(check_counts(&[3, 4, 2], &[0, 1, 2]), (9, 3));
+    }
+
+    #[test]
+    fn checks_of_turns_that_never_ran_count_as_failed() {
+        // charla stopped after the first turn (one failure): 1 + 4 + 2 failed of 9.
+        assert_eq!(check_counts(&[3, 4, 2], &[1]), (9, 7));
+        assert_eq!(check_counts(&[3, 4], &[]), (7, 7));
+    }
 }
