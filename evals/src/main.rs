@@ -66,8 +66,9 @@ enum Command {
         /// category, SGD service calls) per suite, spread evenly over the test split.
         #[arg(long)]
         limit: Option<usize>,
-        /// The chat model. The intent and sentiment suites measure the embedding classifier
-        /// and the sentiment analyser, which need none: they only run with `offline`. The tools
+        /// The chat model. With `offline` the intent suites measure the embedding classifier;
+        /// with `openai` charla's LLM intent classifier (CHARLA_INTENT_CLASSIFIER=llm). The
+        /// sentiment analyser takes no chat model: it only runs with `offline`. The tools
         /// suites need `openai`: with `offline` they are reported as not run.
         #[arg(long, value_enum, default_value_t = ModelChoice::Offline)]
         model: ModelChoice,
@@ -177,11 +178,14 @@ impl Suite {
         }
     }
 
-    fn needs_embedder(&self) -> bool {
-        !matches!(
-            self,
-            Self::Retrieval(_) | Self::Scenarios(_) | Self::Bfcl(_) | Self::Sgd
-        )
+    /// Whether the suite cannot run without the local embedding model (the LLM intent
+    /// classifier, with `openai`, needs none).
+    fn needs_embedder(&self, model: ModelChoice) -> bool {
+        match self {
+            Self::Intent(..) => model == ModelChoice::Offline,
+            Self::Sentiment(_) => true,
+            Self::Retrieval(_) | Self::Scenarios(_) | Self::Bfcl(_) | Self::Sgd => false,
+        }
     }
 
     /// Why the suite will be reported as not run with `model`, if it will: the tools suites
@@ -198,12 +202,6 @@ impl Suite {
     /// Why the suite cannot run with `model`, if it cannot.
     fn refuses(&self, model: ModelChoice) -> Option<String> {
         match (self, model) {
-            (Self::Intent(..), ModelChoice::Openai) => Some(format!(
-                "{} measures charla's embedding intent classifier; the LLM intent classifier is \
-                 not wired into charla-evals, so --model openai would report the same figures \
-                 under a false name. Run it with --model offline (the default).",
-                self.name()
-            )),
             (Self::Sentiment(_), ModelChoice::Openai) => Some(format!(
                 "{} measures charla's sentiment analyser, which no chat model takes part in; run \
                  it with --model offline (the default).",
@@ -247,12 +245,12 @@ async fn run(cli: Cli) -> Result<ExitCode> {
     } else {
         datasets::locate(datasets.as_deref())?
     };
-    // The tools suites' chat model, built now so that a missing setting fails before the
+    // The chat model of the tools suites and of the LLM intent classifier, built now so that a missing setting fails before the
     // long part.
     let needs_chat_model = suites
         .iter()
-        .any(|s| matches!(s, Suite::Bfcl(_) | Suite::Sgd));
-    let tools_model = if model == ModelChoice::Openai && needs_chat_model {
+        .any(|s| matches!(s, Suite::Bfcl(_) | Suite::Sgd | Suite::Intent(..)));
+    let chat_model = if model == ModelChoice::Openai && needs_chat_model {
         Some(suites::tools::chat_model_from_env()?)
     } else {
         None
@@ -280,7 +278,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         })
     };
     for suite in &suites {
-        if suite.needs_embedder() {
+        if suite.needs_embedder(model) {
             required(suite)?;
         }
     }
@@ -307,8 +305,18 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 SuiteReport::Retrieval(dataset.run(&datasets, uncached.clone(), limit).await?)
             }
             Suite::Intent(dataset, variants) => SuiteReport::Intent(
-                suites::intent::run(*dataset, *variants, &datasets, required(suite)?, limit)
-                    .await?,
+                suites::intent::run(
+                    *dataset,
+                    *variants,
+                    &datasets,
+                    match model {
+                        ModelChoice::Offline => Some(required(suite)?),
+                        ModelChoice::Openai => embedder.clone(),
+                    },
+                    chat_model.clone(),
+                    limit,
+                )
+                .await?,
             ),
             Suite::Sentiment(languages) => SuiteReport::Sentiment(
                 suites::sentiment::run(&datasets, required(suite)?, languages, limit).await?,
@@ -327,10 +335,10 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 )
             }
             Suite::Bfcl(categories) => SuiteReport::ToolsBfcl(
-                suites::tools::bfcl::run(&datasets, tools_model.clone(), categories, limit).await?,
+                suites::tools::bfcl::run(&datasets, chat_model.clone(), categories, limit).await?,
             ),
             Suite::Sgd => SuiteReport::ToolsSgd(
-                suites::tools::sgd::run(&datasets, tools_model.clone(), limit).await?,
+                suites::tools::sgd::run(&datasets, chat_model.clone(), limit).await?,
             ),
         };
         for (name, value) in report.metrics() {
@@ -517,11 +525,11 @@ mod tests {
     }
 
     #[test]
-    fn intent_and_sentiment_refuse_the_openai_model() {
+    fn sentiment_refuses_the_openai_model() {
         assert!(
             Suite::Intent(IntentDataset::Hwu64, IntentVariants::Both)
                 .refuses(ModelChoice::Openai)
-                .is_some()
+                .is_none()
         );
         assert!(
             Suite::Sentiment(Vec::new())

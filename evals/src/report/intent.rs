@@ -20,6 +20,13 @@ pub fn markdown(report: &IntentReport) -> String {
         report.embed_seconds
     );
     let _ = writeln!(md, "Classifier: {}.\n", report.classifier);
+    for variant in report.variants.iter().filter(|v| v.model_errors > 0) {
+        let _ = writeln!(
+            md,
+            "**{}: the chat model failed {} of {} queries**; they are scored as wrong.\n",
+            variant.name, variant.model_errors, report.test_examples
+        );
+    }
     let open_set = report.out_of_scope.is_some();
     if open_set {
         let _ = writeln!(

@@ -11,12 +11,14 @@
 //!
 //! - `published`: the published figures of each dataset's README.
 
+pub mod llm;
 pub mod published;
 
 use crate::embedding::MemoEmbedder;
 use crate::metrics::classification::{self, ClassScores, Confusion, Pair};
 use crate::sample::{self, FEW_SHOT_SEED};
 use anyhow::{Context, Result, ensure};
+use charla_agent::model::ChatModel;
 use charla_agent::understanding::intent::{DEFAULT_OUT_OF_SCOPE_THRESHOLD, text_for_embedding};
 use charla_agent::understanding::{
     ClassifierConfig, IntentClassifier, IntentPrediction, OUT_OF_SCOPE, Scoring,
@@ -191,6 +193,8 @@ pub struct IntentVariant {
     pub confused_pairs: Vec<Confusion>,
     /// The misclassified examples charla was surest of.
     pub failures: Vec<IntentFailure>,
+    /// With `--model openai`: test queries the chat model failed (scored as wrong).
+    pub model_errors: usize,
 }
 
 /// The outcome of one intent suite.
@@ -248,7 +252,8 @@ pub async fn run(
     dataset: IntentDataset,
     variants: IntentVariants,
     datasets: &Path,
-    embedder: Arc<dyn Embedder>,
+    embedder: Option<Arc<dyn Embedder>>,
+    chat_model: Option<Arc<dyn ChatModel>>,
     limit: Option<usize>,
 ) -> Result<IntentReport> {
     let started = Instant::now();
@@ -274,7 +279,17 @@ pub async fn run(
     };
 
     let shots = sample::k_per_class(&train, |e| e.label.as_str(), SHOTS, FEW_SHOT_SEED);
-    let memo = Arc::new(MemoEmbedder::new(embedder.clone()));
+    let embedder_id = embedder
+        .as_ref()
+        .map_or_else(|| "none".to_string(), |e| e.id().to_string());
+    let memo = match (&embedder, &chat_model) {
+        (Some(embedder), None) => Some(Arc::new(MemoEmbedder::new(embedder.clone()))),
+        (None, None) => anyhow::bail!(
+            "{}: the embedding classifier needs the local embedding model",
+            dataset.suite()
+        ),
+        (_, Some(_)) => None,
+    };
     // The few-shot examples are part of the training split: embed only what will be used.
     let embedded = if variants.includes_full() {
         &train
@@ -285,18 +300,22 @@ pub async fn run(
         .iter()
         .map(|e| text_for_embedding(&e.text))
         .collect();
-    let mut embed_seconds = memo
-        .warm(
-            &example_texts,
-            config.example_role,
-            "embedding the training split",
-        )
-        .await?;
     let queries: Vec<String> = test.iter().map(|e| e.text.clone()).collect();
-    let query_texts: Vec<String> = queries.iter().map(|q| text_for_embedding(q)).collect();
-    embed_seconds += memo
-        .warm(&query_texts, EmbedRole::Query, "embedding the test queries")
-        .await?;
+    let mut embed_seconds = 0.0;
+    // The LLM classifier compares with no embedding.
+    if let Some(memo) = &memo {
+        embed_seconds += memo
+            .warm(
+                &example_texts,
+                config.example_role,
+                "embedding the training split",
+            )
+            .await?;
+        let query_texts: Vec<String> = queries.iter().map(|q| text_for_embedding(q)).collect();
+        embed_seconds += memo
+            .warm(&query_texts, EmbedRole::Query, "embedding the test queries")
+            .await?;
+    }
 
     let mut runs = Vec::new();
     if variants.includes_full() {
@@ -315,24 +334,49 @@ pub async fn run(
             .iter()
             .map(|e| (e.label.clone(), e.text.clone()))
             .collect();
-        let classifier = IntentClassifier::with_config(memo.clone(), pairs, config.clone())
-            .await
-            .with_context(|| format!("building the {name} classifier"))?;
-        let predictions = classify(Arc::new(classifier), &queries).await?;
-        variants.push(score(
+        let (predictions, model_errors) = match &chat_model {
+            Some(model) => {
+                let set = llm::intent_set(&pairs, oos_label);
+                let label = format!("{name}: asking {}", model.id());
+                llm::classify(model.clone(), &set, &queries, oos_label, &label).await?
+            }
+            None => {
+                let memo = memo.clone().context("no embedder")?;
+                let classifier = IntentClassifier::with_config(memo, pairs, config.clone())
+                    .await
+                    .with_context(|| format!("building the {name} classifier"))?;
+                (classify(Arc::new(classifier), &queries).await?, 0)
+            }
+        };
+        let mut variant = score(
             name,
             setting,
             examples.len(),
             &test,
             &predictions,
             oos_label,
-        ));
+        );
+        if chat_model.is_some() {
+            // The model's confidence is its own estimate, not a similarity: the embedding
+            // classifier's threshold means nothing for it.
+            variant.below_default_threshold = None;
+            variant.model_errors = model_errors;
+        }
+        variants.push(variant);
     }
 
     Ok(IntentReport {
         suite: dataset.suite().to_string(),
-        embedder: embedder.id().to_string(),
-        classifier: describe(&config),
+        embedder: embedder_id,
+        classifier: match &chat_model {
+            Some(model) => format!(
+                "charla LLM intent classifier ({}; {} examples per intent in the prompt, \
+                 no embedding fallback)",
+                model.id(),
+                charla_agent::understanding::llm_intent::EXAMPLES_PER_INTENT
+            ),
+            None => describe(&config),
+        },
         train_examples: train.len(),
         test_examples: test.len(),
         test_split_size,
@@ -422,6 +466,7 @@ fn score(
         per_class: classification::per_class(&pairs),
         confused_pairs: classification::confused_pairs(&pairs, CONFUSIONS),
         failures,
+        model_errors: 0,
     }
 }
 

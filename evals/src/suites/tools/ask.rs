@@ -4,6 +4,7 @@
 use crate::progress::Progress;
 use anyhow::{Result, bail};
 use charla_agent::model::{ChatModel, ChatRequest, ChatResponse};
+use std::future::Future;
 use std::sync::Arc;
 use tokio::task::JoinSet;
 
@@ -22,22 +23,41 @@ pub async fn ask_all(
     requests: Vec<ChatRequest>,
     label: &str,
 ) -> Result<Vec<Result<ChatResponse, String>>> {
-    let total = requests.len();
-    let mut answers: Vec<Option<Result<ChatResponse, String>>> = vec![None; total];
+    run_all(requests, label, move |request| {
+        let model = model.clone();
+        async move { model.complete(&request).await.map_err(|e| e.to_string()) }
+    })
+    .await
+}
+
+/// Runs `call` on every item, at most [`IN_FLIGHT`] at a time, with a progress line named
+/// `label`: each item's result or its error text, in the items' order.
+///
+/// Errors: the first [`FIRST_FAILURES`] calls all failed (the message quotes the last).
+pub async fn run_all<I, T, F, Fut>(
+    items: Vec<I>,
+    label: &str,
+    call: F,
+) -> Result<Vec<Result<T, String>>>
+where
+    I: Send + 'static,
+    T: Send + 'static,
+    F: Fn(I) -> Fut,
+    Fut: Future<Output = Result<T, String>> + Send + 'static,
+{
+    let total = items.len();
+    let mut answers: Vec<Option<Result<T, String>>> = (0..total).map(|_| None).collect();
     let mut progress = Progress::start(label, total);
-    let mut pending = requests.into_iter().enumerate();
+    let mut pending = items.into_iter().enumerate();
     let mut running = JoinSet::new();
     let (mut done, mut failed) = (0, 0);
     loop {
         while running.len() < IN_FLIGHT {
-            let Some((index, request)) = pending.next() else {
+            let Some((index, item)) = pending.next() else {
                 break;
             };
-            let model = model.clone();
-            running.spawn(async move {
-                let answer = model.complete(&request).await.map_err(|e| e.to_string());
-                (index, answer)
-            });
+            let answer = call(item);
+            running.spawn(async move { (index, answer.await) });
         }
         let Some(joined) = running.join_next().await else {
             break;

@@ -212,3 +212,30 @@ pub fn sgd(root: &Path) {
     write(root, "sgd/test/schema.json", &schema.to_string());
     write(root, "sgd/test/dialogues_001.json", &dialogues.to_string());
 }
+
+/// A tiny CLINC150-shaped dataset: two intents and out-of-scope examples for training, four
+/// test queries.
+pub fn clinc150(root: &Path) {
+    let line = |text: &str, label: &str| json!({"text": text, "label": label});
+    write(
+        root,
+        "clinc150/train.jsonl",
+        &jsonl(&[
+            line("what is my balance", "balance"),
+            line("how much money is in my account", "balance"),
+            line("send 20 dollars to john", "transfer"),
+            line("move money to savings", "transfer"),
+            line("what is the capital of france", "oos"),
+        ]),
+    );
+    write(
+        root,
+        "clinc150/test.jsonl",
+        &jsonl(&[
+            line("tell me my balance please", "balance"),
+            line("transfer 50 to my mom", "transfer"),
+            line("tell me a joke", "oos"),
+            line("how much do I have", "balance"),
+        ]),
+    );
+}

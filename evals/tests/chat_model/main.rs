@@ -1,4 +1,5 @@
-//! `tools:bfcl` and `tools:sgd` through the `charla-evals` binary, on tiny fixtures, against
+//! The suites that ask a chat model (`tools:bfcl`, `tools:sgd`, and the intent suites with
+//! `--model openai`) through the `charla-evals` binary, on tiny fixtures, against
 //! a fake OpenAI-compatible endpoint that answers some examples right and some wrong.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
@@ -369,4 +370,77 @@ async fn a_tools_suite_stops_when_the_endpoint_fails_its_first_requests() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(!output.status.success());
     assert!(stderr.contains("failed the first 3 requests"), "{stderr}");
+}
+
+/// The LLM intent classifier's answers: right for the first three test queries (the joke is
+/// out of scope), wrong for "how much do I have".
+fn intent_answers(request: &Value) -> Answer {
+    let query = last_user_message(request);
+    let intent = if query.contains("balance") {
+        "balance"
+    } else if query.contains("transfer") || query.contains("how much do I have") {
+        "transfer"
+    } else {
+        "out_of_scope"
+    };
+    Answer::Calls(vec![(
+        "classify_intent",
+        json!({"intent": intent, "confidence": 0.9}).to_string(),
+    )])
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn intent_suites_with_the_openai_model_score_the_llm_intent_classifier() {
+    let datasets = tempfile::tempdir().unwrap();
+    fixtures::clinc150(datasets.path());
+    let reports = tempfile::tempdir().unwrap();
+    let fake = FakeOpenAi::start(intent_answers).await;
+
+    let output = charla_evals(
+        &["intent:clinc150:10shot", "--model", "openai"],
+        datasets.path(),
+        reports.path(),
+        Some(&fake.base_url),
+    )
+    .await;
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+
+    let report = report(reports.path());
+    assert!(close(
+        metric(&report, "intent:clinc150/10shot/accuracy"),
+        0.75
+    ));
+    assert!(close(
+        metric(&report, "intent:clinc150/10shot/in_scope_accuracy"),
+        2.0 / 3.0
+    ));
+    assert!(close(
+        metric(&report, "intent:clinc150/10shot/oos_recall"),
+        1.0
+    ));
+    let classifier = report["suites"][0]["classifier"].as_str().unwrap();
+    assert!(
+        classifier.contains("LLM") && classifier.contains("fake-model"),
+        "{classifier}"
+    );
+
+    // The model chose among the dataset's intents plus charla's own out_of_scope, with the
+    // training examples in its prompt; the dataset's `oos` class is not an intent.
+    let requests = fake.requests();
+    assert_eq!(requests.len(), 4);
+    let tool = &requests[0]["tools"][0]["function"];
+    assert_eq!(tool["name"], "classify_intent");
+    let labels = tool["parameters"]["properties"]["intent"]["enum"].to_string();
+    assert!(
+        labels.contains("balance")
+            && labels.contains("out_of_scope")
+            && !labels.contains("\"oos\""),
+        "{labels}"
+    );
+    let system = requests[0]["messages"][0]["content"].as_str().unwrap();
+    assert!(system.contains("send 20 dollars to john"), "{system}");
 }
