@@ -6,6 +6,7 @@
 
 mod fake_openai;
 mod fixtures;
+mod scenarios;
 
 use fake_openai::{Answer, FakeOpenAi, last_user_message};
 use serde_json::{Value, json};
