@@ -5,11 +5,13 @@
 //! - `sample`: deterministic `--limit` and few-shot samples.
 //! - `embedding`: one suite's in-memory embedding memo, with progress.
 //! - `progress`: progress of long steps on stderr.
+//! - `ask`: calls to the chat model a few at a time, stopping when the endpoint is down.
 //! - `suites`: one module per suite family.
 //! - `scenarios`: the `scenarios:PATH` suite, whole conversations through `charla serve`.
 //! - `report`: the JSON and Markdown reports and what a run was measured with.
 //! - `thresholds`: `--threshold METRIC=VALUE`, the quality floor for CI.
 
+mod ask;
 mod datasets;
 mod embedding;
 mod metrics;

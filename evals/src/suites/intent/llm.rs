@@ -9,7 +9,7 @@
 //!
 //! [`EXAMPLES_PER_INTENT`]: charla_agent::understanding::llm_intent::EXAMPLES_PER_INTENT
 
-use crate::suites::tools::ask;
+use crate::ask;
 use anyhow::{Context, Result};
 use charla_agent::model::ChatModel;
 use charla_agent::understanding::intent::{IntentInput, IntentModel, IntentSet, IntentSpec};

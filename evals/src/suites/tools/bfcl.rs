@@ -16,7 +16,8 @@
 use super::function::{Function, names_by_api_name};
 use super::matcher::{Call, Expected, match_calls};
 use super::published::{self, PublishedBfcl};
-use super::{NOT_RUN_REASON, ask, calls_text, parse_arguments, pick_failures, shorten};
+use super::{NOT_RUN_REASON, calls_text, parse_arguments, pick_failures, shorten};
+use crate::ask;
 use crate::sample;
 use anyhow::{Context, Result, bail, ensure};
 use charla_agent::model::{ChatMessage, ChatModel, ChatRequest, ToolCall};

@@ -8,9 +8,7 @@
 //! - `matcher`: BFCL's AST match of calls against acceptable answers.
 //! - `function`: BFCL's function documents converted to the tools API.
 //! - `published`: the published figures the reports quote.
-//! - `ask`: sending requests a few at a time, stopping when the endpoint is down.
 
-pub mod ask;
 pub mod bfcl;
 pub mod function;
 pub mod matcher;

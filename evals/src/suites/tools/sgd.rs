@@ -15,7 +15,8 @@
 //! as context only.
 
 use super::published::{self, PublishedSgd};
-use super::{NOT_RUN_REASON, ask, calls_text, parse_arguments, pick_failures, shorten};
+use super::{NOT_RUN_REASON, calls_text, parse_arguments, pick_failures, shorten};
+use crate::ask;
 use crate::sample;
 use anyhow::{Context, Result, ensure};
 use charla_agent::model::{ChatMessage, ChatModel, ChatRequest, ToolCall, ToolSchema};

@@ -1,5 +1,5 @@
-//! Sending a suite's requests to the chat model: a few at a time, with progress, stopping
-//! early when the endpoint is plainly down.
+//! Sending a suite's requests to the chat model (tool calls, LLM intents): a few at a time,
+//! with progress, stopping early when the endpoint is plainly down.
 
 use crate::progress::Progress;
 use anyhow::{Result, bail};
