@@ -91,7 +91,7 @@ fn main() {
         Ok("realistic") | Err(_) => true,
         Ok(other) => panic!("CHARLA_LOAD_MIX={other:?}: use realistic or messages"),
     };
-    let is_message = |i: usize| !realistic || i % 4 == 0;
+    let is_message = |i: usize| !realistic || i.is_multiple_of(4);
 
     // Signed deliveries: new messages of 5,000 customers, and (realistic) statuses of replies.
     let bodies_file = dir.path().join("bodies.tsv");

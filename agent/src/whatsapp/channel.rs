@@ -206,10 +206,10 @@ impl WhatsAppChannel {
     /// Wakes (or starts) the worker of `contact`.
     fn notify(&self, contact: &str) {
         let mut workers = lock(&self.inner.workers);
-        if let Some(tx) = workers.get(contact) {
-            if tx.send(()).is_ok() {
-                return;
-            }
+        if let Some(tx) = workers.get(contact)
+            && tx.send(()).is_ok()
+        {
+            return;
         }
         let (tx, rx) = mpsc::unbounded_channel();
         // The first signal starts the debounce.

@@ -73,7 +73,7 @@ pub(super) fn match_service(business: &Business, text: &str) -> ServiceMatch {
         })
         .filter(|(score, _)| *score > 0)
         .collect();
-    scored.sort_by(|a, b| b.0.cmp(&a.0));
+    scored.sort_by_key(|entry| std::cmp::Reverse(entry.0));
     match scored.as_slice() {
         [] => ServiceMatch::None,
         [(best, id), rest @ ..] => {

@@ -365,10 +365,10 @@ fn quote(text: &str, title: &str, limit: usize) -> String {
         &format!("## {title}"),
         &format!("### {title}"),
     ] {
-        if !prefix.is_empty() {
-            if let Some(rest) = body.strip_prefix(prefix) {
-                body = rest.trim_start();
-            }
+        if !prefix.is_empty()
+            && let Some(rest) = body.strip_prefix(prefix)
+        {
+            body = rest.trim_start();
         }
     }
     if body.chars().count() <= limit {

@@ -104,9 +104,9 @@ impl OfflineModel {
         let x = &turn.extracted;
         let names_something = self.business.as_ref().is_some_and(|b| {
             booking::match_service(b, &turn.text) != ServiceMatch::None
-                || b.locations
-                    .iter()
-                    .any(|l| booking::match_location(b, &[l.id.clone()], &turn.text).is_some())
+                || b.locations.iter().any(|l| {
+                    booking::match_location(b, std::slice::from_ref(&l.id), &turn.text).is_some()
+                })
         });
         x.choice.is_some() || x.time.is_some() || x.date.is_some() || names_something
     }
