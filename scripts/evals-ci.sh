@@ -18,7 +18,7 @@ target="${CARGO_TARGET_DIR:-$PWD/target}"
 report_dir="${CHARLA_EVALS_REPORT_DIR:-$PWD/eval-reports/ci}"
 
 suites=(scenarios:examples/velora/scenarios)
-floors=(--threshold scenarios/all/pass_rate=0.60 --threshold scenarios/all/check_pass_rate=0.90)
+floors=(--threshold scenarios/all/pass_rate=0.91 --threshold scenarios/all/check_pass_rate=0.98)
 datasets="${CHARLA_DATASETS:-$PWD/../shared/datasets}"
 if [ -d "$datasets/tweet_sentiment_multilingual" ]; then
   export CHARLA_DATASETS="$datasets"
