@@ -10,6 +10,7 @@
 //! - `scenarios`: the `scenarios:PATH` suite, whole conversations through `charla serve`.
 //! - `report`: the JSON and Markdown reports and what a run was measured with.
 //! - `thresholds`: `--threshold METRIC=VALUE`, the quality floor for CI.
+//! - `subset`: `charla-evals subset`, the fixed subset CI runs, committed as `evals/data/ci`.
 
 mod ask;
 mod datasets;
@@ -19,6 +20,7 @@ mod progress;
 mod report;
 mod sample;
 mod scenarios;
+mod subset;
 mod suites;
 mod thresholds;
 
@@ -50,6 +52,20 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Writes the fixed subset CI measures (the 10-shot intent samples, StackFAQ) from the
+    /// public datasets into DIR, in the datasets folder's layout; run `charla-evals run` on it
+    /// with `--datasets DIR --limit LIMIT` to get the figures of the whole datasets.
+    Subset {
+        /// Where to write it (the committed copy is evals/data/ci).
+        #[arg(long)]
+        out: PathBuf,
+        /// Test examples (intent) and queries (StackFAQ) kept per set.
+        #[arg(long, default_value_t = 300)]
+        limit: usize,
+        /// The public datasets folder (default: shared/datasets beside the repository).
+        #[arg(long, env = "CHARLA_DATASETS")]
+        datasets: Option<PathBuf>,
+    },
     /// Runs suites, e.g. `charla-evals run intent:banking77 sentiment:tweets:es`.
     Run {
         /// Suites to run: retrieval:stackfaq, retrieval:tau2-banking, intent:banking77,
@@ -227,6 +243,17 @@ async fn main() -> ExitCode {
 
 async fn run(cli: Cli) -> Result<ExitCode> {
     let started = Instant::now();
+    let command = match cli.command {
+        Command::Subset {
+            out,
+            limit,
+            datasets,
+        } => {
+            subset::write(&datasets::locate(datasets.as_deref())?, &out, limit)?;
+            return Ok(ExitCode::SUCCESS);
+        }
+        run => run,
+    };
     let Command::Run {
         suites: names,
         report_dir,
@@ -237,7 +264,10 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         model_dir,
         embedding_cache,
         charla_bin,
-    } = cli.command;
+    } = command
+    else {
+        bail!("not a run");
+    };
 
     // Everything that can be wrong with the command line fails before the long part.
     let suites = plan(&names, model, &thresholds)?;
@@ -586,7 +616,9 @@ mod tests {
             "intent:banking77/10shot/macro_f1=0.75",
         ])
         .unwrap();
-        let Command::Run { thresholds, .. } = cli.command;
+        let Command::Run { thresholds, .. } = cli.command else {
+            unreachable!("parsed as a run")
+        };
         assert_eq!(thresholds.len(), 2);
         let error = Cli::try_parse_from(["charla-evals", "run", "x", "--threshold", "oops"])
             .unwrap_err()
