@@ -52,9 +52,11 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Writes the fixed subset CI measures (the 10-shot intent samples, StackFAQ) from the
-    /// public datasets into DIR, in the datasets folder's layout; run `charla-evals run` on it
-    /// with `--datasets DIR --limit LIMIT` to get the figures of the whole datasets.
+    /// Writes the fixed subset CI measures (evals/data/ci) from the public datasets.
+    ///
+    /// The 10-shot intent samples and test queries, and StackFAQ, in the datasets folder's
+    /// layout: `charla-evals run` on it with `--datasets DIR --limit LIMIT` gives the figures
+    /// of the whole datasets.
     Subset {
         /// Where to write it (the committed copy is evals/data/ci).
         #[arg(long)]
