@@ -148,14 +148,20 @@ impl fmt::Debug for Chunker {
     }
 }
 
+/// What the index derives from a chunk, versioned: bumping it changes every hash, so the next
+/// ingest rewrites the chunks indexed the old way (2: BM25 also indexes a product's SKU).
+const INDEXED_FORM: &str = "2";
+
 /// The hex SHA-256 of what the index stores for `chunk`: kind, source, title, text, locale
-/// and fields (objects with sorted keys, so column order does not matter). The id and the
-/// origin path are not part of it: moving the knowledge folder re-embeds nothing.
+/// and fields (objects with sorted keys, so column order does not matter), and the
+/// [`INDEXED_FORM`]. The id and the origin path are not part of it: moving the knowledge
+/// folder re-embeds nothing.
 pub fn content_hash(chunk: &Chunk) -> String {
     let mut fields = String::new();
     canonical_json(&Value::Object(chunk.fields.clone()), &mut fields);
     let mut hasher = Sha256::new();
     for part in [
+        INDEXED_FORM,
         chunk.kind.as_str(),
         &chunk.source,
         &chunk.title,

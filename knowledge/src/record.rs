@@ -110,6 +110,23 @@ impl Chunk {
         }
     }
 
+    /// The text given to BM25: [`Chunk::embedding_text`] plus the record's identifiers (a
+    /// product's `sku`) when the text does not already hold them. A customer, an operator or
+    /// another agent who types a SKU expects its product; the embedding model gets no such
+    /// codes, whose tokens would only blur the meaning of the text.
+    pub fn keyword_text(&self) -> String {
+        let text = self.embedding_text();
+        match self.fields.get("sku").and_then(Value::as_str) {
+            Some(sku) if !sku.trim().is_empty() && !text.contains(sku) => {
+                format!(
+                    "{text}
+{sku}"
+                )
+            }
+            _ => text,
+        }
+    }
+
     /// The product category, if the record has one.
     pub fn category(&self) -> Option<&str> {
         self.fields.get("category").and_then(Value::as_str)

@@ -40,6 +40,7 @@ macro_rules! conformance_tests {
         conformance_tests!(@tests $backend;
             keyword_query_finds_the_chunk_that_contains_it,
             keyword_query_in_spanish_matches_other_forms_of_the_word,
+            keyword_query_finds_a_product_by_its_sku,
             dense_query_finds_the_nearest_vector,
             hybrid_query_ranks_first_the_chunk_strong_in_both_retrievers,
             hybrid_query_without_a_vector_falls_back_to_keywords,
@@ -308,6 +309,39 @@ pub async fn keyword_query_finds_the_chunk_that_contains_it(backend: &dyn Backen
         ["How do I return an order?"],
         "only the FAQ mentions refunds"
     );
+}
+
+pub async fn keyword_query_finds_a_product_by_its_sku(backend: &dyn Backend) {
+    let (index, _) = shop_index(backend, "sku").await;
+    // The SKU is only a field: its description never mentions it.
+    let ebike = chunk(
+        "catalog.csv",
+        "VC-2210",
+        Kind::Catalog,
+        "en",
+        "Urbana E",
+        "City e-bike with a 500 Wh removable battery.",
+        json!({ "sku": "VC-2210", "category": "E-bikes", "price": 2699.0, "in_stock": true }),
+    );
+    index
+        .upsert(vec![IndexPoint {
+            chunk: ebike,
+            dense: Some(axis(7)),
+        }])
+        .await
+        .unwrap();
+    for query in ["VC-2210", "do you have vc-2210 in stock?"] {
+        let hits = index
+            .query(&text_query(query, SearchMode::Sparse))
+            .await
+            .unwrap();
+        assert_eq!(
+            titles(&hits).first().map(String::as_str),
+            Some("Urbana E"),
+            "{query}: {:?}",
+            titles(&hits)
+        );
+    }
 }
 
 pub async fn keyword_query_in_spanish_matches_other_forms_of_the_word(backend: &dyn Backend) {

@@ -244,7 +244,7 @@ fn engine_point(
         }
         (None, None) => {}
     }
-    let sparse = bm25.embed_document(&chunk.embedding_text(), &chunk.locale)?;
+    let sparse = bm25.embed_document(&chunk.keyword_text(), &chunk.locale)?;
     vectors.insert(BM25_VECTOR.to_owned(), VectorInternal::Sparse(sparse));
     let payload = payload::chunk_payload(&chunk)?;
     Ok(PointStructPersisted {

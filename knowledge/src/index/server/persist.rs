@@ -248,7 +248,7 @@ fn server_point(
         }
         (None, None) => {}
     }
-    let document = bm25_document(chunk.embedding_text(), Some(&chunk.locale), avg_len);
+    let document = bm25_document(chunk.keyword_text(), Some(&chunk.locale), avg_len);
     vectors.insert(BM25_VECTOR.to_owned(), Vector::from(document));
     let payload = Payload::from(payload::chunk_payload(&chunk)?);
     Ok(PointStruct::new(chunk.id.to_string(), vectors, payload))
