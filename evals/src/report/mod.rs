@@ -152,6 +152,17 @@ fn percent(value: Option<f64>) -> String {
         .unwrap_or_default()
 }
 
+/// `text` cut to `max` characters, with an ellipsis when cut.
+pub fn shorten(text: &str, max: usize) -> String {
+    let mut chars = text.chars();
+    let cut: String = chars.by_ref().take(max).collect();
+    if chars.next().is_some() {
+        format!("{cut}…")
+    } else {
+        cut
+    }
+}
+
 /// Text made safe for one Markdown table cell.
 fn cell(text: &str) -> String {
     text.split_whitespace()
@@ -169,6 +180,12 @@ mod tests {
     fn percent_has_two_decimals() {
         assert_eq!(percent(Some(0.87214)), "87.21");
         assert_eq!(percent(None), "");
+    }
+
+    #[test]
+    fn long_texts_are_shortened_with_an_ellipsis() {
+        assert_eq!(shorten("abcdef", 3), "abc…");
+        assert_eq!(shorten("abc", 3), "abc");
     }
 
     #[test]

@@ -90,7 +90,7 @@ fn misses(md: &mut String, mode: &ModeScores) {
             "- `{}` (R@10 {:.2}) \"{}\": missed {}; top 5: {}",
             miss.query_id,
             miss.recall_at_10,
-            miss.query.replace('|', "/"),
+            super::cell(&miss.query),
             miss.missed.join(", "),
             miss.retrieved.join(", ")
         );

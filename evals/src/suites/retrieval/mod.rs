@@ -293,7 +293,7 @@ async fn score_mode(
             missed.sort();
             misses.push(RetrievalMiss {
                 query_id: query.id.clone(),
-                query: excerpt(&query.text),
+                query: crate::report::shorten(&query.text, QUERY_EXCERPT),
                 missed,
                 retrieved: ranked.iter().take(5).cloned().collect(),
                 recall_at_10,
@@ -319,15 +319,6 @@ async fn score_mode(
         mean_latency_ms: started.elapsed().as_secs_f64() * 1e3 / n,
         misses,
     })
-}
-
-/// The first characters of a query, on one line.
-fn excerpt(text: &str) -> String {
-    let line = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    match line.char_indices().nth(QUERY_EXCERPT) {
-        Some((cut, _)) => format!("{}…", &line[..cut]),
-        None => line,
-    }
 }
 
 /// Keeps only the judgements of queries that exist; a query without a relevant document

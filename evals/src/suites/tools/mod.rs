@@ -22,6 +22,8 @@ use charla_agent::model::openai::{OpenAiChatConfig, OpenAiChatModel};
 use serde_json::{Map, Value};
 use std::sync::Arc;
 
+pub(crate) use crate::report::shorten;
+
 /// Why the tools suites do not run with `--model offline`.
 pub const NOT_RUN_REASON: &str = "needs a real chat model: charla's offline model only calls \
      charla's own tools; run with --model openai and OPENAI_BASE_URL/OPENAI_API_KEY/\
@@ -39,13 +41,12 @@ pub fn chat_model_from_env() -> Result<Arc<dyn ChatModel>> {
             "--model openai runs the tools suites with the chat model named by \
              CHARLA_CHAT_MODEL (and OPENAI_BASE_URL, OPENAI_API_KEY); it is not set",
         )?;
-    let mut config = OpenAiChatConfig::new(name.clone()).temperature(0.0);
-    if let Ok(base_url) = std::env::var("OPENAI_BASE_URL") {
-        config = config.base_url(base_url);
-    }
-    if let Ok(key) = std::env::var("OPENAI_API_KEY") {
-        config = config.api_key(key);
-    }
+    let config = OpenAiChatConfig::for_endpoint(
+        name.clone(),
+        std::env::var("OPENAI_BASE_URL").ok(),
+        std::env::var("OPENAI_API_KEY").ok(),
+    )
+    .temperature(0.0);
     let model = OpenAiChatModel::new(config).with_context(|| format!("chat model {name}"))?;
     Ok(Arc::new(model))
 }
@@ -101,17 +102,6 @@ pub fn pick_failures<T>(failures: Vec<T>, kind: impl Fn(&T) -> &String, max: usi
     firsts.into_iter().chain(rest).take(max).collect()
 }
 
-/// `text` cut to `max` characters, with an ellipsis when cut.
-pub fn shorten(text: &str, max: usize) -> String {
-    let mut chars = text.chars();
-    let cut: String = chars.by_ref().take(max).collect();
-    if chars.next().is_some() {
-        format!("{cut}…")
-    } else {
-        cut
-    }
-}
-
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -147,11 +137,5 @@ mod tests {
         let picked = pick_failures(kinds, |f| &f.0, 4);
         let order: Vec<i32> = picked.iter().map(|f| f.1).collect();
         assert_eq!(order, [1, 3, 5, 2]);
-    }
-
-    #[test]
-    fn long_texts_are_shortened_with_an_ellipsis() {
-        assert_eq!(shorten("abcdef", 3), "abc…");
-        assert_eq!(shorten("abc", 3), "abc");
     }
 }
