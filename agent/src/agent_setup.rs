@@ -98,13 +98,15 @@ fn chat_model(settings: &Settings) -> Result<Option<Arc<dyn ChatModel>>> {
     let Some(model) = &settings.chat.model else {
         return Ok(None);
     };
-    let mut config = OpenAiChatConfig::new(model.clone());
-    if let Some(base_url) = &settings.chat.base_url {
-        config = config.base_url(base_url.clone());
-    }
-    if let Some(key) = &settings.chat.api_key {
-        config = config.api_key(key.expose().to_string());
-    }
+    let config = OpenAiChatConfig::for_endpoint(
+        model.clone(),
+        settings.chat.base_url.clone(),
+        settings
+            .chat
+            .api_key
+            .as_ref()
+            .map(|key| key.expose().to_string()),
+    );
     let model = OpenAiChatModel::new(config).with_context(|| format!("chat model {model}"))?;
     Ok(Some(Arc::new(model)))
 }

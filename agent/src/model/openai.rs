@@ -98,6 +98,23 @@ impl OpenAiChatConfig {
         }
     }
 
+    /// `model` at `base_url` with `api_key`, each only when given (else OpenAI's URL and no
+    /// key): how `charla` and `charla-evals` both build it from their settings.
+    pub fn for_endpoint(
+        model: impl Into<String>,
+        base_url: Option<String>,
+        api_key: Option<String>,
+    ) -> Self {
+        let mut config = Self::new(model);
+        if let Some(base_url) = base_url {
+            config = config.base_url(base_url);
+        }
+        if let Some(api_key) = api_key {
+            config = config.api_key(api_key);
+        }
+        config
+    }
+
     /// The API root, e.g. `http://localhost:8080/v1` (requests go to
     /// `{base_url}/chat/completions`).
     pub fn base_url(mut self, base_url: impl Into<String>) -> Self {
